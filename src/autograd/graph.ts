@@ -1,0 +1,105 @@
+import { getBackend } from '../backend/registry.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** How an op's output was made: its inputs and the rule that maps the output's gradient to theirs. */
+export interface GradFn {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  /** Gradients for each input, in order; null where an input does not require one. */
+  backward(gradOutput: Tensor): readonly (Tensor | null)[];
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording operations for autodiff (evaluation, optimizer updates). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Attaches the backward rule to an op's output when any input requires a gradient. */
+export function record(output: Tensor, name: string, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    output.requiresGrad = true;
+    output.gradFn = { name, inputs, backward };
+  }
+  return output;
+}
+
+/**
+ * Reverse-mode differentiation from `root`: visits the graph in reverse topological order, so each
+ * node's gradient is complete before it is pushed to its inputs. Leaves accumulate into `.grad`.
+ */
+export function backward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error('backward: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)');
+  }
+  if (gradient === undefined) {
+    if (root.size !== 1) {
+      throw new Error(`backward: gradient can be implicitly created only for a scalar output, but the output has shape ${formatShape(root.shape)}; pass the upstream gradient`);
+    }
+    gradient = Tensor.full(root.shape, 1, root.dtype);
+  } else if (!shapesEqual(gradient.shape, root.shape)) {
+    throw new Error(`backward: gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
+  }
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i];
+      const g = grads.get(node);
+      if (g === undefined) continue;
+      grads.delete(node);
+      if (node.gradFn === null) {
+        node.grad = node.grad === null ? g.clone() : accumulate(node.grad, g);
+        continue;
+      }
+      const inputGrads = node.gradFn.backward(g);
+      node.gradFn.inputs.forEach((input, k) => {
+        const ig = inputGrads[k];
+        if (ig === null || ig === undefined || !input.requiresGrad) return;
+        if (!shapesEqual(ig.shape, input.shape)) {
+          throw new Error(`backward: ${node.gradFn!.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
+        }
+        const previous = grads.get(input);
+        grads.set(input, previous === undefined ? ig : previous.add(ig));
+      });
+    }
+  });
+}
+
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, boolean][] = [[root, false]];
+  while (stack.length > 0) {
+    const [node, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(node);
+      continue;
+    }
+    if (visited.has(node)) continue;
+    visited.add(node);
+    stack.push([node, true]);
+    for (const input of node.gradFn?.inputs ?? []) {
+      if (input.requiresGrad && !visited.has(input)) stack.push([input, false]);
+    }
+  }
+  return order;
+}
+
+/** In-place `existing += g`, keeping the .grad tensor's identity and dtype. */
+function accumulate(existing: Tensor, g: Tensor): Tensor {
+  getBackend().binary('add', existing.data, existing.shape, g.data, g.shape, existing.data, existing.shape);
+  return existing;
+}

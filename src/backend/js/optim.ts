@@ -1,0 +1,34 @@
+import type { TypedArray } from '../../tensor/dtype.js';
+import type { AdamStepOptions, SgdStepOptions } from '../backend.js';
+
+/** PyTorch's SGD: g += wd*p; buf = m*buf + (1-dampening)*g; g = nesterov ? g + m*buf : buf; p -= lr*g. */
+export function sgdStep(param: TypedArray, grad: TypedArray, buf: TypedArray | null, o: SgdStepOptions): void {
+  const { lr, momentum, dampening, weightDecay, nesterov, firstStep } = o;
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
+    let g = grad[i] + weightDecay * param[i];
+    if (buf !== null) {
+      const v = firstStep ? g : momentum * buf[i] + (1 - dampening) * g;
+      buf[i] = v;
+      g = nesterov ? g + momentum * v : v;
+    }
+    param[i] -= lr * g;
+  }
+}
+
+export function adamStep(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, o: AdamStepOptions): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = o;
+  const correction1 = 1 - Math.pow(beta1, step);
+  const correction2 = 1 - Math.pow(beta2, step);
+  const stepSize = lr / correction1;
+  const sqrtCorrection2 = Math.sqrt(correction2);
+  const n = param.length;
+  for (let i = 0; i < n; i++) {
+    let g = grad[i];
+    if (decoupledWeightDecay) param[i] *= 1 - lr * weightDecay;
+    else g += weightDecay * param[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * g;
+    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+    param[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / sqrtCorrection2 + eps);
+  }
+}

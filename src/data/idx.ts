@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+
+/** Every error raised by the data layer; its message is one line, fit to print as is. */
+export class DataError extends Error {
+  override name = 'DataError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** An unsigned-byte IDX array: `data` holds product(shape) values in row-major order. */
+export interface IdxArray {
+  shape: number[];
+  data: Uint8Array;
+}
+
+const UBYTE = 0x08;
+
+const TYPE_NAMES: Record<number, string> = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+};
+
+const hex = (n: number, digits: number) => '0x' + n.toString(16).padStart(digits, '0');
+
+/** Messages from zlib or the file system may span lines; the data layer promises one. */
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+
+/**
+ * Parses an uncompressed IDX file held in memory. `name` only labels errors.
+ * The returned `data` is a view into `bytes`, not a copy.
+ */
+export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+  const fail = (problem: string): never => {
+    throw new DataError(`${name}: ${problem}`);
+  };
+
+  if (bytes.length < 4) {
+    fail(`not an IDX file: ${bytes.length} bytes, too short for the 4-byte magic number`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0, false);
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    fail(`not an IDX file: magic number is ${hex(magic, 8)}, expected 0x000008NN (two zero bytes, type, dimension count)`);
+  }
+  const type = bytes[2]!;
+  if (type !== UBYTE) {
+    const known = TYPE_NAMES[type];
+    fail(
+      known === undefined
+        ? `not an IDX file: unknown data type ${hex(type, 2)} in magic number ${hex(magic, 8)}`
+        : `unsupported IDX data type ${hex(type, 2)} (${known}); only unsigned byte (0x08) is supported`,
+    );
+  }
+  const ndim = bytes[3]!;
+  if (ndim === 0) fail('IDX header declares 0 dimensions');
+
+  const headerBytes = 4 + 4 * ndim;
+  if (bytes.length < headerBytes) {
+    fail(`truncated: header declares ${ndim} dimensions (${headerBytes} header bytes) but the file holds ${bytes.length} bytes`);
+  }
+  const shape: number[] = [];
+  for (let i = 0; i < ndim; i++) shape.push(view.getUint32(4 + 4 * i, false));
+
+  const expected = shape.reduce((a, b) => a * b, 1);
+  const actual = bytes.length - headerBytes;
+  if (actual !== expected) {
+    const says = `header says ${shape.join('x')} = ${expected} bytes of data but the file holds ${actual}`;
+    fail(actual < expected ? `truncated: ${says}` : `too long: ${says} (${actual - expected} extra bytes)`);
+  }
+  return { shape, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, expected) };
+}
+
+/** Reads an unsigned-byte IDX file, gzip-compressed (detected by its magic bytes) or raw. */
+export function readIdxFile(path: string): IdxArray {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const problem = e.code === 'ENOENT' ? 'file not found' : `cannot read: ${oneLine(e.message)}`;
+    throw new DataError(`${path}: ${problem}`, { cause: err });
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (err) {
+      throw new DataError(`${path}: corrupt gzip data: ${oneLine((err as Error).message)}`, { cause: err });
+    }
+  }
+  return parseIdx(bytes, path);
+}

@@ -1,0 +1,17 @@
+export { Tensor, type TensorLike, type NestedArray, type Axes } from './tensor/tensor.js';
+export { type DType, type FloatDType, type TypedArray } from './tensor/dtype.js';
+export { ShapeError, type Shape } from './tensor/shape.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export { noGrad, isGradEnabled, backward, type GradFn } from './autograd/graph.js';
+export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
+export { getBackend, setBackend } from './backend/registry.js';
+export type { Backend, Activation } from './backend/backend.js';
+export * from './ops/creation.js';
+export { add, sub, mul, div, pow, maximum, minimum } from './ops/arithmetic.js';
+export { neg, abs, exp, log, log1p, sqrt, square, reciprocal, sin, cos, sign, floor, ceil, round, sigmoid, tanh, relu, leakyRelu } from './ops/elementwise.js';
+export { eq, ne, lt, le, gt, ge, where, clamp } from './ops/compare.js';
+export { sum, mean, max, min, argmax, argmin, logsumexp, variance as var, std, type VarianceOptions } from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export { reshape, flatten, permute, transpose, squeeze, unsqueeze, broadcastTo, slice, concat, stack, type SliceSpec } from './ops/shape.js';
+export { gather, oneHot } from './ops/indexing.js';
+export { linear, softmax, logSoftmax, softmaxCrossEntropy, type Reduction } from './ops/nn.js';

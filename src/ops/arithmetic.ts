@@ -1,0 +1,90 @@
+import { record } from '../autograd/graph.js';
+import type { BinaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { type DType, isFloat, promoteTypes } from '../tensor/dtype.js';
+import { broadcastShapes, type Shape, shapesEqual } from '../tensor/shape.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+
+/** A number becomes a 0-d tensor of the other operand's dtype (float32 if it has a fraction and the other is int). */
+export function toTensor(value: TensorLike, like: Tensor): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof value}`);
+  const dtype = like.dtype === 'int32' && !Number.isInteger(value) ? 'float32' : like.dtype;
+  return Tensor.full([], value, dtype);
+}
+
+/** Runs a broadcasting binary kernel into a new tensor of `dtype`. */
+export function broadcastBinary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const outShape = broadcastShapes(a.shape, b.shape, op);
+  const out = Tensor.empty(outShape, dtype);
+  getBackend().binary(op, a.data, a.shape, b.data, b.shape, out.data, outShape);
+  return out;
+}
+
+/** Sums a broadcast gradient back down to the shape of the input it came from. */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const out = Tensor.empty(g.shape.map((d, i) => (axes.includes(i) ? 1 : d)), g.dtype);
+  getBackend().reduce('sum', g.data, g.shape, axes, out.data);
+  return new Tensor(out.data, shape);
+}
+
+function arithmetic(op: BinaryOp, aLike: TensorLike, bLike: TensorLike, backward: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Tensor {
+  const a = aLike instanceof Tensor ? aLike : toTensor(aLike, bLike as Tensor);
+  const b = toTensor(bLike, a);
+  let dtype = promoteTypes(a.dtype, b.dtype);
+  if ((op === 'div' || op === 'pow') && !isFloat(dtype)) dtype = 'float32';
+  const out = broadcastBinary(op, a, b, dtype);
+  return record(out, op, [a, b], (g) => {
+    const [ga, gb] = backward(g, a, b, out);
+    return [a.requiresGrad && ga ? sumToShape(ga, a.shape) : null, b.requiresGrad && gb ? sumToShape(gb, b.shape) : null];
+  });
+}
+
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('add', a, b, (g) => [g, g]);
+}
+
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('sub', a, b, (g, _a, b) => [g, b.requiresGrad ? g.neg() : null]);
+}
+
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('mul', a, b, (g, a, b) => [a.requiresGrad ? g.mul(b) : null, b.requiresGrad ? g.mul(a) : null]);
+}
+
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('div', a, b, (g, a, b, out) => [
+    a.requiresGrad ? g.div(b) : null,
+    b.requiresGrad ? g.mul(out).div(b).neg() : null,
+  ]);
+}
+
+/** a ** b; d/da = b a^(b-1), d/db = a^b ln a. */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('pow', a, b, (g, a, b, out) => [
+    a.requiresGrad ? g.mul(b).mul(a.pow(b.sub(1))) : null,
+    b.requiresGrad ? g.mul(out).mul(a.log()) : null,
+  ]);
+}
+
+/** Elementwise maximum; where the two are equal the gradient is split evenly, as in PyTorch. */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('maximum', a, b, (g, a, b) => selectGradient(g, a, b, 'gt'));
+}
+
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return arithmetic('minimum', a, b, (g, a, b) => selectGradient(g, a, b, 'lt'));
+}
+
+function selectGradient(g: Tensor, a: Tensor, b: Tensor, wins: 'gt' | 'lt'): [Tensor, Tensor] {
+  const aWins = broadcastBinary(wins, a, b, g.dtype);
+  const tie = broadcastBinary('eq', a, b, g.dtype).mul(0.5);
+  const aShare = aWins.add(tie);
+  return [g.mul(aShare), g.mul(aShare.neg().add(1))];
+}

@@ -1,0 +1,50 @@
+import { record } from '../autograd/graph.js';
+import type { BinaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { promoteTypes } from '../tensor/dtype.js';
+import { broadcastShapes } from '../tensor/shape.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { broadcastBinary, sumToShape, toTensor } from './arithmetic.js';
+
+/** Comparisons give int32 masks of 0 and 1 (there is no bool dtype) and are not differentiable. */
+function compare(op: BinaryOp, a: Tensor, b: TensorLike): Tensor {
+  return broadcastBinary(op, a, toTensor(b, a), 'int32');
+}
+
+export const eq = (a: Tensor, b: TensorLike) => compare('eq', a, b);
+export const ne = (a: Tensor, b: TensorLike) => compare('ne', a, b);
+export const lt = (a: Tensor, b: TensorLike) => compare('lt', a, b);
+export const le = (a: Tensor, b: TensorLike) => compare('le', a, b);
+export const gt = (a: Tensor, b: TensorLike) => compare('gt', a, b);
+export const ge = (a: Tensor, b: TensorLike) => compare('ge', a, b);
+
+/** Elementwise `condition ? a : b` with broadcasting of all three. */
+export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): Tensor {
+  const a = aLike instanceof Tensor ? aLike : toTensor(aLike, bLike instanceof Tensor ? bLike : condition);
+  const b = toTensor(bLike, a);
+  const outShape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
+  const out = Tensor.empty(outShape, promoteTypes(a.dtype, b.dtype));
+  getBackend().where(condition.data, condition.shape, a.data, a.shape, b.data, b.shape, out.data, outShape);
+  return record(out, 'where', [a, b], (g) => {
+    const zero = Tensor.full([], 0, g.dtype);
+    return [
+      a.requiresGrad ? sumToShape(where(condition, g, zero), a.shape) : null,
+      b.requiresGrad ? sumToShape(where(condition, zero, g), b.shape) : null,
+    ];
+  });
+}
+
+/** Limits values to [min, max]; the gradient passes only where the value was inside. */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
+  if (min !== undefined && max !== undefined && min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
+  let out = x.detach();
+  if (min !== undefined) out = broadcastBinary('maximum', out, toTensor(min, x), x.dtype);
+  if (max !== undefined) out = broadcastBinary('minimum', out, toTensor(max, x), x.dtype);
+  return record(out, 'clamp', [x], (g) => {
+    let inside = Tensor.full(x.shape, 1, g.dtype);
+    if (min !== undefined) inside = inside.mul(ge(x, min));
+    if (max !== undefined) inside = inside.mul(le(x, max));
+    return [g.mul(inside)];
+  });
+}

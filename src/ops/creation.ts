@@ -1,0 +1,110 @@
+import { type DType, type TypedArray, arrayConstructor, dtypeOfArray, isFloat } from '../tensor/dtype.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
+import { checkShape, formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
+import { type NestedArray, Tensor } from '../tensor/tensor.js';
+
+export interface CreationOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends CreationOptions {
+  generator?: Generator;
+}
+
+function finish(t: Tensor, options: CreationOptions): Tensor {
+  if (options.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/**
+ * A tensor from nested arrays, a number, or a typed array (with `shape`; its dtype is kept unless
+ * `dtype` says otherwise). Nested arrays default to float32.
+ */
+export function tensor(values: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (ArrayBuffer.isView(values)) {
+    const shape = checkShape(options.shape ?? [values.length], 'tensor');
+    const dtype = options.dtype ?? dtypeOfArray(values);
+    const data = dtype === dtypeOfArray(values) ? values : Tensor.empty([values.length], dtype).data;
+    if (data !== values) data.set(values as never);
+    return finish(new Tensor(data, shape), options);
+  }
+  const shape: number[] = [];
+  for (let level: NestedArray = values; Array.isArray(level); level = (level as NestedArray[])[0]) shape.push(level.length);
+  const flat = new (arrayConstructor(options.dtype ?? 'float32'))(sizeOf(shape));
+  let position = 0;
+  const visit = (node: NestedArray, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number') throw new ShapeError(`tensor: expected a number at ${path || 'the top level'}, found ${Array.isArray(node) ? 'an array' : typeof node}`);
+      flat[position++] = node;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new ShapeError(`tensor: ragged nested array: ${path || 'the top level'} should have ${shape[depth]} elements (shape ${formatShape(shape)})`);
+    }
+    node.forEach((child: NestedArray, i: number) => visit(child, depth + 1, `${path}[${i}]`));
+  };
+  visit(values, 0, '');
+  return finish(new Tensor(flat, shape), options);
+}
+
+export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
+  return finish(Tensor.full(checkShape(shape, 'full'), value, options.dtype), options);
+}
+
+export const zeros = (shape: readonly number[], options: CreationOptions = {}) => full(shape, 0, options);
+export const ones = (shape: readonly number[], options: CreationOptions = {}) => full(shape, 1, options);
+export const zerosLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
+export const onesLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
+
+/** [start, end) in steps of `step`, like numpy.arange; float32 unless `dtype` is given. */
+export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${step}`);
+  const length = Math.max(0, Math.ceil((end - start) / step));
+  const t = Tensor.empty([length], options.dtype ?? 'float32');
+  for (let i = 0; i < length; i++) t.data[i] = start + i * step;
+  return finish(t, options);
+}
+
+/** `steps` evenly spaced values from start to end inclusive. */
+export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  const t = Tensor.empty([steps], options.dtype ?? 'float32');
+  const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+  for (let i = 0; i < steps; i++) t.data[i] = i === steps - 1 ? end : start + i * delta;
+  return finish(t, options);
+}
+
+export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  const t = Tensor.empty(checkShape([n, m], 'eye'), options.dtype ?? 'float32');
+  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  return finish(t, options);
+}
+
+function randomTensor(shape: readonly number[], options: RandomOptions, sample: (g: Generator) => number): Tensor {
+  const dtype = options.dtype ?? 'float32';
+  const t = Tensor.empty(checkShape(shape, 'random'), dtype);
+  const generator = options.generator ?? defaultGenerator;
+  for (let i = 0; i < t.size; i++) t.data[i] = sample(generator);
+  return finish(t, options);
+}
+
+/** Uniform on [low, high). */
+export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const { low = 0, high = 1 } = options;
+  return randomTensor(shape, options, (g) => low + (high - low) * g.uniform());
+}
+
+/** Normal with the given mean and standard deviation (standard normal by default). */
+export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const { mean = 0, std = 1 } = options;
+  return randomTensor(shape, options, (g) => mean + std * g.normal());
+}
+
+/** Integers uniform on [low, high), int32 by default. */
+export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${low} and ${high}`);
+  if (options.dtype && isFloat(options.dtype) && options.requiresGrad) throw new TypeError('randint: integer samples cannot require gradients');
+  return randomTensor(shape, { dtype: 'int32', ...options }, (g) => g.integer(low, high));
+}

@@ -1,0 +1,50 @@
+import { record } from '../autograd/graph.js';
+import type { Activation, UnaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { floatTypeOf } from '../tensor/dtype.js';
+import { Tensor } from '../tensor/tensor.js';
+
+type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+
+/** Ops that are defined on integers keep the dtype; the rest (exp, log, ...) produce floats. */
+const KEEPS_DTYPE = new Set<UnaryOp>(['neg', 'abs', 'relu', 'sign', 'square', 'floor', 'ceil', 'round']);
+
+function unaryOp(op: UnaryOp, x: Tensor, rule: UnaryRule | null, param?: number): Tensor {
+  const out = Tensor.empty(x.shape, KEEPS_DTYPE.has(op) ? x.dtype : floatTypeOf(x.dtype));
+  getBackend().unary(op, x.data, out.data, param);
+  if (rule === null) return out;
+  return record(out, op, [x], (g) => [rule(g, x, out)]);
+}
+
+/** g * f'(x) for an activation, computed by the backend from its output `y`. */
+export function activationBackward(activation: Activation, g: Tensor, y: Tensor, alpha = 0): Tensor {
+  const out = Tensor.empty(g.shape, g.dtype);
+  getBackend().activationGrad(activation, g.data, y.data, out.data, alpha);
+  return out;
+}
+
+export const neg = (x: Tensor) => unaryOp('neg', x, (g) => g.neg());
+export const abs = (x: Tensor) => unaryOp('abs', x, (g, x) => g.mul(x.sign()));
+export const exp = (x: Tensor) => unaryOp('exp', x, (g, _x, out) => g.mul(out));
+export const log = (x: Tensor) => unaryOp('log', x, (g, x) => g.div(x));
+export const log1p = (x: Tensor) => unaryOp('log1p', x, (g, x) => g.div(x.add(1)));
+export const sqrt = (x: Tensor) => unaryOp('sqrt', x, (g, _x, out) => g.div(out.mul(2)));
+export const square = (x: Tensor) => unaryOp('square', x, (g, x) => g.mul(x).mul(2));
+export const reciprocal = (x: Tensor) => unaryOp('reciprocal', x, (g, _x, out) => g.mul(out.square()).neg());
+export const sin = (x: Tensor) => unaryOp('sin', x, (g, x) => g.mul(x.cos()));
+export const cos = (x: Tensor) => unaryOp('cos', x, (g, x) => g.mul(x.sin()).neg());
+/** sigmoid'(x) = s(1 - s). */
+export const sigmoid = (x: Tensor) => unaryOp('sigmoid', x, (g, _x, out) => activationBackward('sigmoid', g, out));
+/** tanh'(x) = 1 - tanh(x)^2. */
+export const tanh = (x: Tensor) => unaryOp('tanh', x, (g, _x, out) => activationBackward('tanh', g, out));
+/** relu'(x) = 1 for x > 0, else 0 (0 at x = 0, as in PyTorch). */
+export const relu = (x: Tensor) => unaryOp('relu', x, (g, x) => activationBackward('relu', g, x));
+/** leakyRelu'(x) = 1 for x > 0, else alpha. */
+export const leakyRelu = (x: Tensor, alpha = 0.01) =>
+  unaryOp('leakyRelu', x, (g, x) => activationBackward('leakyRelu', g, x, alpha), alpha);
+
+/** Piecewise-constant functions: their derivative is zero almost everywhere, so they are not recorded. */
+export const sign = (x: Tensor) => unaryOp('sign', x, null);
+export const floor = (x: Tensor) => unaryOp('floor', x, null);
+export const ceil = (x: Tensor) => unaryOp('ceil', x, null);
+export const round = (x: Tensor) => unaryOp('round', x, null);

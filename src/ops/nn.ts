@@ -1,0 +1,106 @@
+import { record } from '../autograd/graph.js';
+import type { Activation } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { isFloat } from '../tensor/dtype.js';
+import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { activationBackward } from './elementwise.js';
+import { checkIndices, oneHot } from './indexing.js';
+
+export interface LinearActivation {
+  activation?: Activation;
+  /** Negative slope of leakyRelu. */
+  alpha?: number;
+}
+
+/**
+ * y = activation(x W^T + b) in one pass, for x of shape [..., inFeatures] and W of shape
+ * [outFeatures, inFeatures] (PyTorch's layout). Backward: gz = g * f'(y), dW = gz^T x, db = sum gz,
+ * dx = gz W; dx is skipped when x needs no gradient (the first layer).
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearActivation = {}): Tensor {
+  const { activation = 'none', alpha = 0.01 } = options;
+  const [outFeatures, inFeatures] = weight.shape;
+  if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [outFeatures, inFeatures], got ${formatShape(weight.shape)}`);
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
+    throw new ShapeError(`linear: input of shape ${formatShape(x.shape)} does not end in inFeatures = ${inFeatures} (weight is ${formatShape(weight.shape)})`);
+  }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
+    throw new ShapeError(`linear: bias must have shape [${outFeatures}], got ${formatShape(bias.shape)}`);
+  }
+  if (x.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {
+    throw new TypeError(`linear: input, weight and bias must share one float dtype, got ${x.dtype}, ${weight.dtype}${bias ? `, ${bias.dtype}` : ''}`);
+  }
+  const rows = x.size / inFeatures;
+  const outShape = [...x.shape.slice(0, -1), outFeatures];
+  const out = Tensor.empty(outShape, weight.dtype);
+  const backend = getBackend();
+  backend.linear(x.data, weight.data, bias?.data ?? null, out.data, rows, inFeatures, outFeatures, activation, alpha);
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(out, activation === 'none' ? 'linear' : `linear+${activation}`, inputs, (g) => {
+    const gz = activation === 'none' ? g : activationBackward(activation, g, out, alpha);
+    let gx: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = Tensor.empty(x.shape, x.dtype);
+      backend.matmul(gz.data, 0, weight.data, 0, gx.data, 0, { m: rows, n: inFeatures, k: outFeatures, transA: false, transB: false, accumulate: false });
+    }
+    let gw: Tensor | null = null;
+    if (weight.requiresGrad) {
+      gw = Tensor.empty(weight.shape, weight.dtype);
+      backend.matmul(gz.data, 0, x.data, 0, gw.data, 0, { m: outFeatures, n: inFeatures, k: rows, transA: true, transB: false, accumulate: false });
+    }
+    const gb = bias?.requiresGrad ? gz.reshape([rows, outFeatures]).sum(0) : null;
+    return [gx, gw, gb];
+  });
+}
+
+function softmaxLike(x: Tensor, axis: number, log: boolean): Tensor {
+  if (!isFloat(x.dtype)) throw new TypeError(`${log ? 'logSoftmax' : 'softmax'}: expected a float tensor, got ${x.dtype}`);
+  const a = normalizeAxis(axis, x.ndim, log ? 'logSoftmax' : 'softmax');
+  const outer = sizeOf(x.shape.slice(0, a));
+  const inner = sizeOf(x.shape.slice(a + 1));
+  const out = Tensor.empty(x.shape, x.dtype);
+  getBackend().softmax(x.data, outer, x.shape[a] ?? 1, inner, out.data, log);
+  return record(out, log ? 'logSoftmax' : 'softmax', [x], (g) => {
+    if (log) return [g.sub(out.exp().mul(g.sum(a, true)))]; // d logsoftmax: g - softmax * sum(g)
+    return [out.mul(g.sub(g.mul(out).sum(a, true)))]; // d softmax: y * (g - sum(g * y))
+  });
+}
+
+export const softmax = (x: Tensor, axis = -1) => softmaxLike(x, axis, false);
+export const logSoftmax = (x: Tensor, axis = -1) => softmaxLike(x, axis, true);
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/**
+ * Cross-entropy of softmax(logits) against targets, from logits [N, C] and either int32 class
+ * indices [N] or float target distributions [N, C] (one-hot or soft). Stable for any logits; the
+ * gradient with respect to the logits is exactly softmax - Y (divided by N for 'mean').
+ */
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = 'mean'): Tensor {
+  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${formatShape(logits.shape)}`);
+  if (!isFloat(logits.dtype)) throw new TypeError(`crossEntropy: logits must be float, got ${logits.dtype}`);
+  const [rows, classes] = logits.shape;
+  if (targets.dtype === 'int32') {
+    if (targets.ndim !== 1 || targets.shape[0] !== rows) {
+      throw new ShapeError(`crossEntropy: class-index targets must have shape [${rows}], got ${formatShape(targets.shape)}`);
+    }
+    checkIndices(targets, classes, 'crossEntropy', 'target class');
+  } else if (targets.ndim !== 2 || targets.shape[0] !== rows || targets.shape[1] !== classes) {
+    throw new ShapeError(`crossEntropy: probability targets must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(targets.shape)}`);
+  }
+  const target = targets.dtype === 'int32' || targets.dtype === logits.dtype ? targets : targets.to(logits.dtype);
+  const probs = Tensor.empty(logits.shape, logits.dtype);
+  const losses = Tensor.empty([rows], logits.dtype);
+  getBackend().softmaxCrossEntropy(logits.data, rows, classes, target.data, probs.data, losses.data);
+  const out = reduction === 'none' ? losses : reduction === 'sum' ? losses.sum() : losses.sum().div(rows);
+  return record(out, 'softmaxCrossEntropy', [logits, target], (g) => {
+    const y = target.dtype === 'int32' ? oneHot(target, classes).to(logits.dtype) : target;
+    const diff = probs.sub(y);
+    const scale = reduction === 'none' ? g.reshape([rows, 1]) : reduction === 'sum' ? g : g.div(rows);
+    const gLogits = diff.mul(scale);
+    // d/dY of -sum(Y log P) is -log P, for soft targets that require a gradient.
+    const gTarget = target.requiresGrad ? logSoftmax(logits.detach(), 1).neg().mul(scale) : null;
+    return [gLogits, gTarget];
+  });
+}

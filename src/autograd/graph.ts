@@ -66,8 +66,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       }
       const inputGrads = node.gradFn.backward(g);
       node.gradFn.inputs.forEach((input, k) => {
-        const ig = inputGrads[k];
-        if (ig === null || ig === undefined || !input.requiresGrad) return;
+        const raw = inputGrads[k];
+        if (raw === null || raw === undefined || !input.requiresGrad) return;
+        // Mixed-precision ops (float32 * float64) give a gradient in the wider type; keep the input's.
+        const ig = raw.dtype === input.dtype ? raw : raw.to(input.dtype);
         if (!shapesEqual(ig.shape, input.shape)) {
           throw new Error(`backward: ${node.gradFn!.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
         }

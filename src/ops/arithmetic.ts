@@ -4,6 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { type DType, isFloat, promoteTypes } from '../tensor/dtype.js';
 import { broadcastShapes, type Shape, shapesEqual } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { where } from './compare.js';
 
 /** A number becomes a 0-d tensor of the other operand's dtype (float32 if it has a fraction and the other is int). */
 export function toTensor(value: TensorLike, like: Tensor): Tensor {
@@ -69,7 +70,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return arithmetic('pow', a, b, (g, a, b, out) => [
     a.requiresGrad ? g.mul(b).mul(a.pow(b.sub(1))) : null,
-    b.requiresGrad ? g.mul(out).mul(a.log()) : null,
+    b.requiresGrad ? g.mul(out).mul(where(a.eq(0), 0, a.log())) : null,
   ]);
 }
 

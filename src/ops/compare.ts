@@ -38,9 +38,10 @@ export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): 
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
   if (min !== undefined && max !== undefined && min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
+  const dtype = [min, max].some((b) => b !== undefined && !Number.isInteger(b)) ? promoteTypes(x.dtype, 'float32') : x.dtype;
   let out = x.detach();
-  if (min !== undefined) out = broadcastBinary('maximum', out, toTensor(min, x), x.dtype);
-  if (max !== undefined) out = broadcastBinary('minimum', out, toTensor(max, x), x.dtype);
+  if (min !== undefined) out = broadcastBinary('maximum', out, toTensor(min, x), dtype);
+  if (max !== undefined) out = broadcastBinary('minimum', out, toTensor(max, x), dtype);
   return record(out, 'clamp', [x], (g) => {
     let inside = Tensor.full(x.shape, 1, g.dtype);
     if (min !== undefined) inside = inside.mul(ge(x, min));

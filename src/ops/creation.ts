@@ -19,14 +19,14 @@ function finish(t: Tensor, options: CreationOptions): Tensor {
 
 /**
  * A tensor from nested arrays, a number, or a typed array (with `shape`; its dtype is kept unless
- * `dtype` says otherwise). Nested arrays default to float32.
+ * `dtype` says otherwise). Always copies, like torch.tensor. Nested arrays default to float32.
  */
 export function tensor(values: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
   if (ArrayBuffer.isView(values)) {
     const shape = checkShape(options.shape ?? [values.length], 'tensor');
     const dtype = options.dtype ?? dtypeOfArray(values);
-    const data = dtype === dtypeOfArray(values) ? values : Tensor.empty([values.length], dtype).data;
-    if (data !== values) data.set(values as never);
+    const data = Tensor.empty([values.length], dtype).data;
+    data.set(values as never);
     return finish(new Tensor(data, shape), options);
   }
   const shape: number[] = [];
@@ -72,7 +72,7 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const t = Tensor.empty([steps], options.dtype ?? 'float32');
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
-  for (let i = 0; i < steps; i++) t.data[i] = i === steps - 1 ? end : start + i * delta;
+  for (let i = 0; i < steps; i++) t.data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
   return finish(t, options);
 }
 

@@ -4,7 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { isFloat } from '../tensor/dtype.js';
 import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { activationBackward } from './elementwise.js';
+import { activationBackward, leakyRelu } from './elementwise.js';
 import { checkIndices, oneHot } from './indexing.js';
 
 export interface LinearActivation {
@@ -30,6 +30,10 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   if (x.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {
     throw new TypeError(`linear: input, weight and bias must share one float dtype, got ${x.dtype}, ${weight.dtype}${bias ? `, ${bias.dtype}` : ''}`);
+  }
+  if (activation === 'leakyRelu' && alpha < 0) {
+    // With a negative slope the sign of the output no longer tells which branch was taken.
+    return leakyRelu(linear(x, weight, bias), alpha);
   }
   const rows = x.size / inFeatures;
   const outShape = [...x.shape.slice(0, -1), outFeatures];

@@ -53,7 +53,10 @@ export const min = (x: Tensor, axis?: Axes, keepDims = false) => extreme('min', 
 /** Index of the largest value along `axis` (of the flattened tensor when no axis is given), as int32. */
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
   if (x.size === 0) throw new ShapeError(`${op}: the tensor is empty`);
-  if (axis === undefined) return argExtreme(op, x.reshape(-1), 0, false);
+  if (axis === undefined) {
+    const flat = argExtreme(op, x.reshape(-1), 0, false);
+    return keepDims ? flat.reshape(x.shape.map(() => 1)) : flat;
+  }
   const a = normalizeAxis(axis, x.ndim, op);
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));

@@ -143,6 +143,7 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError('concat: needs at least one tensor');
   const first = tensors[0];
+  if (first.ndim === 0) throw new ShapeError('concat: zero-dimensional tensors cannot be concatenated; use stack');
   const a = normalizeAxis(axis, first.ndim, 'concat');
   tensors.forEach((t, i) => {
     const compatible = t.ndim === first.ndim && t.shape.every((d, j) => j === a || d === first.shape[j]);

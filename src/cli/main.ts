@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { DataError } from '../data/idx.js';
+import { DATASET_NAMES } from '../data/sources.js';
+import { SafetensorsError } from '../io/safetensors.js';
+import { INIT_NAMES } from '../nn/init.js';
+import { LOSS_NAMES } from '../nn/losses.js';
+import { ACTIVATION_NAMES } from '../nn/mlp.js';
+import { TrainingDivergedError } from '../train/fit.js';
+import { UsageError } from './errors.js';
+import { evalCommand, type EvalFlags } from './eval.js';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizer-flags.js';
+import { integer, number, sizeList } from './parse.js';
+import { trainCommand, type TrainFlags } from './train.js';
+
+const program = new Command('nabla')
+  .description('Train and evaluate neural networks on MNIST and Fashion-MNIST with nabla.')
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `nabla: ${message}` : message) });
+
+const dataOptions = (command: Command) =>
+  command
+    .addOption(new Option('--data-dir <dir>', 'directory holding the IDX files (in DIR/<dataset>/ or DIR); also NABLA_DATA_DIR').env('NABLA_DATA_DIR'))
+    .option('--no-download', 'never download; fail if the dataset is not found locally');
+
+dataOptions(
+  program
+    .command('train')
+    .description('Train a multilayer perceptron; progress on stderr, results on stdout.')
+    .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('mnist')),
+)
+  .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)', sizeList, [40, 30, 20])
+  .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default('sigmoid'))
+  .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
+  .addOption(new Option('--loss <name>', 'loss on the softmax output').choices(LOSS_NAMES).default('cross-entropy'))
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))
+  .option('--lr <rate>', 'learning rate (default 0.1 for sgd, 0.001 for adam/adamw)', number(0))
+  .option('--momentum <m>', 'SGD momentum', number(0), 0.9)
+  .option('--dampening <d>', 'SGD dampening (equal to momentum gives the running-average form)', number(0, 1), 0)
+  .option('--nesterov', 'SGD with Nesterov momentum', false)
+  .option('--weight-decay <wd>', 'L2 penalty (decoupled for adamw)', number(0), 0)
+  .option('--beta1 <b>', 'Adam beta1', number(0, 1, { inclusiveMax: false }), 0.9)
+  .option('--beta2 <b>', 'Adam beta2', number(0, 1, { inclusiveMax: false }), 0.999)
+  .option('--eps <e>', 'Adam epsilon', number(0), 1e-8)
+  .addOption(new Option('--schedule <name>', 'learning-rate schedule, stepped per epoch').choices(SCHEDULE_NAMES).default('none'))
+  .option('--step-size <epochs>', 'epochs between decays for --schedule step', integer(1), 5)
+  .option('--gamma <g>', 'decay factor for --schedule step', number(0), 0.1)
+  .option('--warmup <epochs>', 'epochs of linear learning-rate warm-up', integer(0), 0)
+  .option('--clip-norm <n>', 'clip gradients to this global L2 norm', number(0))
+  .option('--epochs <n>', 'passes over the training data', integer(1), 10)
+  .option('--batch-size <n>', 'samples per mini-batch', integer(1), 100)
+  .option('--val-split <fraction>', 'fraction of the training set held out for validation', number(0, 1, { inclusiveMax: false }), 0.1)
+  .option('--seed <n>', 'seed for initialization, split and shuffling', integer(0), 0)
+  .option('--json', 'print one JSON object per epoch and a summary on stdout, nothing else', false)
+  .option('--save <file>', 'write weights and config as safetensors after training')
+  .action((flags: TrainFlags) => trainCommand(flags));
+
+dataOptions(
+  program
+    .command('eval')
+    .description('Evaluate saved weights on the test set.')
+    .requiredOption('--load <file>', 'safetensors file written by `nabla train --save`')
+    .addOption(new Option('--dataset <name>', 'dataset (default: the one the model was trained on)').choices(DATASET_NAMES)),
+)
+  .addOption(new Option('--loss <name>', 'loss to report').choices(LOSS_NAMES).default('cross-entropy'))
+  .option('--json', 'print one JSON object on stdout, nothing else', false)
+  .action((flags: EvalFlags) => evalCommand(flags));
+
+const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (EXPECTED.some((kind) => error instanceof kind)) {
+    process.stderr.write(`nabla: error: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

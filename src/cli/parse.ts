@@ -1,0 +1,33 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander argument parsers that reject bad values with a message naming what was expected. */
+export function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'.`);
+    return n;
+  };
+}
+
+export function number(min: number, max = Infinity, { inclusiveMax = true } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    const belowMax = inclusiveMax ? n <= max : n < max;
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || !belowMax) {
+      const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${inclusiveMax ? ']' : ')'}`;
+      throw new InvalidArgumentError(`expected a number ${range}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+/** A comma-separated list of positive integers; an empty string is an empty list. */
+export function sizeList(value: string): number[] {
+  if (value.trim() === '') return [];
+  return value.split(',').map((part) => {
+    if (!/^\s*\d+\s*$/.test(part) || Number(part) <= 0) {
+      throw new InvalidArgumentError(`expected comma-separated positive integers like 40,30,20, got '${value}'.`);
+    }
+    return Number(part);
+  });
+}

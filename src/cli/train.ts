@@ -1,0 +1,126 @@
+import Table from 'cli-table3';
+import { loadMnistLike } from '../data/mnist.js';
+import type { DatasetName } from '../data/sources.js';
+import { trainValidationSplit } from '../data/split.js';
+import { saveModel } from '../io/checkpoint.js';
+import type { InitName } from '../nn/init.js';
+import type { LossName } from '../nn/losses.js';
+import { mlp, type ActivationName, type MlpConfig } from '../nn/mlp.js';
+import { summarize } from '../nn/summary.js';
+import { Generator, manualSeed } from '../tensor/random.js';
+import { type EpochRecord, fit } from '../train/fit.js';
+import { objective } from '../train/objective.js';
+import { downloadProgress } from './download-progress.js';
+import { epochProgressBar } from './progress.js';
+import { buildOptimizer, buildScheduler, type OptimizerFlags } from './optimizer-flags.js';
+import { formatPercent, metricsTable } from './report.js';
+
+export interface TrainFlags extends OptimizerFlags {
+  dataset: DatasetName;
+  dataDir?: string;
+  download: boolean;
+  hidden: number[];
+  activation: ActivationName;
+  init: InitName;
+  loss: LossName;
+  epochs: number;
+  batchSize: number;
+  valSplit: number;
+  clipNorm?: number;
+  seed: number;
+  json: boolean;
+  save?: string;
+}
+
+export async function trainCommand(flags: TrainFlags): Promise<void> {
+  const say = (line: string) => process.stderr.write(line + '\n');
+  const emit = (record: object) => process.stdout.write(JSON.stringify(record) + '\n');
+  manualSeed(flags.seed);
+
+  const bar = downloadProgress();
+  const data = await loadMnistLike(flags.dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: say });
+  bar.stop();
+  const { train, validation } = trainValidationSplit(data.train, flags.valSplit, flags.seed);
+  say(`data: ${flags.dataset} from ${data.files.source} (${data.files.dir}): ${train.length} train, ${validation.length} validation, ${data.test.length} test samples`);
+
+  const config: MlpConfig = { inputSize: 784, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation };
+  const model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
+  const optimizer = buildOptimizer(model.parameters(), flags);
+  const scheduler = buildScheduler(optimizer, flags, flags.epochs);
+  if (!flags.json) {
+    const layers = new Table({ head: ['#', 'layer', 'output shape', 'parameters', 'formula'] });
+    for (const s of summarize(model, [784])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
+    say(layers.toString());
+    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}), batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}`);
+  }
+
+  const progress = flags.json ? null : epochProgressBar(flags.epochs);
+  let history: EpochRecord[];
+  try {
+    history = fit(model, {
+      loss: objective(flags.loss),
+      optimizer,
+      scheduler,
+      clipGradNorm: flags.clipNorm,
+      train,
+      validation,
+      test: data.test,
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      seed: flags.seed,
+      onBatch: progress ? (p) => progress.update(p) : undefined,
+      onEpoch: (record) => {
+        if (flags.json) emit({ event: 'epoch', ...record });
+        else {
+          progress?.stop();
+          say(epochLine(record, flags.epochs));
+        }
+      },
+    });
+  } finally {
+    progress?.stop();
+  }
+
+  const last = history[history.length - 1];
+  const seconds = history.reduce((s, r) => s + r.seconds, 0);
+  const trainingSeconds = history.reduce((s, r) => s + train.length / r.samples_per_s, 0);
+  const samplesPerSecond = (train.length * history.length) / trainingSeconds;
+  if (flags.save) {
+    await saveModel(flags.save, model, config, { dataset: flags.dataset, test_acc: String(last.test_acc), epochs: String(flags.epochs) });
+    say(`saved weights and config to ${flags.save}`);
+  }
+  if (flags.json) {
+    emit({
+      event: 'summary',
+      dataset: flags.dataset,
+      data_source: data.files.source,
+      model: config,
+      parameters: model.numParameters(),
+      epoch: last.epoch,
+      train_loss: last.train_loss,
+      train_acc: last.train_acc,
+      val_loss: last.val_loss,
+      val_acc: last.val_acc,
+      test_loss: last.test_loss,
+      test_acc: last.test_acc,
+      samples_per_s: samplesPerSecond,
+      seconds,
+      saved: flags.save ?? null,
+    });
+  } else {
+    process.stdout.write(metricsTable([
+      ['train (running mean over the last epoch)', last.train_loss, last.train_acc],
+      ['validation', last.val_loss, last.val_acc],
+      ['test', last.test_loss, last.test_acc],
+    ]) + '\n');
+    process.stdout.write(`${flags.dataset}: test accuracy ${formatPercent(last.test_acc)} after ${history.length} epochs, ${Math.round(samplesPerSecond)} samples/s, ${seconds.toFixed(1)} s\n`);
+  }
+}
+
+function epochLine(r: EpochRecord, epochs: number): string {
+  const parts = [`epoch ${r.epoch}/${epochs}`, `train loss ${r.train_loss.toFixed(4)} acc ${formatPercent(r.train_acc)}`];
+  if (r.val_loss !== null && r.val_acc !== null) parts.push(`val loss ${r.val_loss.toFixed(4)} acc ${formatPercent(r.val_acc)}`);
+  if (r.test_loss !== null && r.test_acc !== null) parts.push(`test loss ${r.test_loss.toFixed(4)} acc ${formatPercent(r.test_acc)}`);
+  parts.push(`${Math.round(r.samples_per_s)} samples/s`, `${r.seconds.toFixed(1)} s`);
+  return parts.join(' | ');
+}

@@ -1,0 +1,44 @@
+import { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { TensorDataset } from './dataset.js';
+
+export interface DataLoaderOptions {
+  batchSize?: number;
+  /** Reshuffle the order at the start of every epoch. */
+  shuffle?: boolean;
+  /** Skip the last batch when it is smaller than batchSize. */
+  dropLast?: boolean;
+  /** Seed of the shuffling generator; each pass over the data draws a new order from it. */
+  seed?: number;
+}
+
+/** Iterates over a dataset in mini-batches: each batch is one tensor per dataset tensor, rows copied contiguously. */
+export class DataLoader implements Iterable<Tensor[]> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  private readonly generator: Generator;
+
+  constructor(readonly dataset: TensorDataset, options: DataLoaderOptions = {}) {
+    const { batchSize = 1, shuffle = false, dropLast = false, seed = 0 } = options;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.generator = new Generator(seed);
+  }
+
+  /** Number of batches per pass. */
+  get length(): number {
+    const n = this.dataset.length / this.batchSize;
+    return this.dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  *[Symbol.iterator](): Iterator<Tensor[]> {
+    const order = Int32Array.from({ length: this.dataset.length }, (_, i) => i);
+    if (this.shuffle) this.generator.shuffle(order);
+    for (let b = 0; b < this.length; b++) {
+      yield this.dataset.take(order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize)));
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { Module } from '../nn/module.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { loadSafetensors, type RawTensor, saveSafetensors, type SafetensorsDType, SafetensorsError } from './safetensors.js';
+
+const TO_SAFETENSORS: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32' };
+
+/**
+ * Writes a model's parameters as safetensors, named as in PyTorch's state_dict, with `config` (any
+ * JSON value) and extra string `metadata` in the header; atomic (temp file, then rename).
+ */
+export async function saveModel(path: string, model: Module, config: unknown, metadata: Record<string, string> = {}): Promise<void> {
+  const tensors: Record<string, RawTensor> = {};
+  for (const [name, t] of Object.entries(model.stateDict())) {
+    tensors[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: [...t.shape], data: t.data };
+  }
+  await saveSafetensors(path, tensors, { ...metadata, format: 'nabla', config: JSON.stringify(config) });
+}
+
+export interface LoadedCheckpoint<C> {
+  config: C;
+  metadata: Record<string, string>;
+  stateDict: Record<string, Tensor>;
+}
+
+/** Reads a file written by saveModel; the caller rebuilds the model from `config` and loads `stateDict`. */
+export async function loadCheckpoint<C>(path: string): Promise<LoadedCheckpoint<C>> {
+  const { tensors, metadata } = await loadSafetensors(path);
+  if (metadata.config === undefined) throw new SafetensorsError(`${path}: no model config in the metadata (not written by nabla's saveModel?)`);
+  let config: C;
+  try {
+    config = JSON.parse(metadata.config) as C;
+  } catch {
+    throw new SafetensorsError(`${path}: the model config in the metadata is not valid JSON`);
+  }
+  const stateDict = Object.fromEntries(Object.entries(tensors).map(([name, raw]) => [name, new Tensor(raw.data, raw.shape)]));
+  return { config, metadata, stateDict };
+}

@@ -1,0 +1,43 @@
+import type { LinearActivation } from '../../ops/nn.js';
+import { linear } from '../../ops/nn.js';
+import { defaultGenerator, type Generator } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { FloatDType } from '../../tensor/dtype.js';
+import { pytorchLinearDefault_ } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+
+export interface LinearOptions {
+  bias?: boolean;
+  dtype?: FloatDType;
+  generator?: Generator;
+}
+
+/** y = x W^T + b with W of shape [outFeatures, inFeatures], initialized like PyTorch's nn.Linear. */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    for (const [name, value] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`Linear: ${name} must be a positive integer, got ${value}`);
+    }
+    const { bias = true, dtype = 'float32', generator = defaultGenerator } = options;
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = new Parameter(Tensor.empty([outFeatures, inFeatures], dtype));
+    this.bias = bias ? new Parameter(Tensor.empty([outFeatures], dtype)) : null;
+    pytorchLinearDefault_(this.weight, this.bias, { generator });
+  }
+
+  forward(input: Tensor, activation: LinearActivation = {}): Tensor {
+    return linear(input, this.weight, this.bias, activation);
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

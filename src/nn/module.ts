@@ -1,0 +1,97 @@
+import { noGrad } from '../autograd/graph.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Parameter } from './parameter.js';
+
+/**
+ * Base class of layers and models, as in PyTorch: parameters and child modules are discovered from
+ * the instance's fields (arrays of modules included), in declaration order, and named with dots
+ * (`0.weight`, `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name.
+ */
+export abstract class Module {
+  training = true;
+
+  abstract forward(input: Tensor): Tensor;
+
+  /** One-line hyperparameters shown by toString(), like PyTorch's extra_repr. */
+  extraRepr(): string {
+    return '';
+  }
+
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) yield [key, value];
+      else if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (value[i] instanceof Module) yield [`${key}.${i}`, value[i]];
+      }
+    }
+  }
+
+  *namedParameters(prefix = ''): Generator<[string, Parameter]> {
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Parameter) yield [prefix + key, value];
+    }
+    for (const [name, child] of this.namedChildren()) yield* child.namedParameters(`${prefix}${name}.`);
+  }
+
+  parameters(): Parameter[] {
+    return [...this.namedParameters()].map(([, p]) => p);
+  }
+
+  /** Total number of scalar parameters. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  *modules(): Generator<Module> {
+    yield this;
+    for (const [, child] of this.namedChildren()) yield* child.modules();
+  }
+
+  /** Training mode (dropout active) or evaluation mode, for this module and all children. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Parameters by dotted name (shared storage, detached from the graph). */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries([...this.namedParameters()].map(([name, p]) => [name, p.detach()]));
+  }
+
+  /** Copies values into the parameters; every name and shape must match (strict, as in PyTorch). */
+  loadStateDict(state: Record<string, Tensor>): void {
+    const own = new Map(this.namedParameters());
+    const missing = [...own.keys()].filter((k) => !(k in state));
+    const unexpected = Object.keys(state).filter((k) => !own.has(k));
+    if (missing.length > 0 || unexpected.length > 0) {
+      const parts = [];
+      if (missing.length > 0) parts.push(`missing keys: ${missing.join(', ')}`);
+      if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
+      throw new Error(`loadStateDict: ${parts.join('; ')}`);
+    }
+    for (const [name, p] of own) {
+      const value = state[name];
+      if (!shapesEqual(value.shape, p.shape)) {
+        throw new Error(`loadStateDict: ${name} has shape ${formatShape(value.shape)} in the state dict but ${formatShape(p.shape)} in the model`);
+      }
+      noGrad(() => p.data.set(value.data as never));
+    }
+  }
+
+  toString(): string {
+    const children = [...this.namedChildren()];
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([name, child]) => `  (${name}): ${child.toString().replace(/\n/g, '\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+}

@@ -1,0 +1,23 @@
+import { oneHot } from '../ops/indexing.js';
+import { softmax } from '../ops/nn.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { binaryCrossEntropyWithLogits, crossEntropy, type LossName, mseLoss } from '../nn/losses.js';
+
+/** A training objective: a scalar loss from the model's raw outputs (logits) and int32 class labels. */
+export type Objective = (logits: Tensor, labels: Tensor) => Tensor;
+
+/**
+ * The network's last layer is linear; the output nonlinearity belongs to the loss:
+ * cross-entropy applies softmax (fused, stable), MSE compares softmax probabilities with one-hot
+ * targets, binary cross-entropy treats each class as an independent sigmoid output.
+ */
+export function objective(name: LossName): Objective {
+  switch (name) {
+    case 'cross-entropy':
+      return (logits, labels) => crossEntropy(logits, labels);
+    case 'mse':
+      return (logits, labels) => mseLoss(softmax(logits, 1), oneHot(labels, logits.shape[1]));
+    case 'bce':
+      return (logits, labels) => binaryCrossEntropyWithLogits(logits, oneHot(labels, logits.shape[1]));
+  }
+}

@@ -52,8 +52,9 @@ export function readSplit(imagesPath: string, labelsPath: string, options: Image
   if (labels.shape[0] !== count) {
     throw new DataError(`${labelsPath}: holds ${labels.shape[0]} labels but ${imagesPath} holds ${count} images`);
   }
+  const scaled = Float32Array.from({ length: 256 }, (_, v) => v / 255);
   const pixels = new Float32Array(images.data.length);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i] / 255;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = scaled[images.data[i]];
   const classes = 10;
   const indices = Int32Array.from(labels.data);
   const bad = indices.findIndex((v) => v >= classes);

@@ -18,8 +18,8 @@ function finish(t: Tensor, options: CreationOptions): Tensor {
 }
 
 /**
- * A tensor from nested arrays, a number, or a typed array (with `shape`; its dtype is kept unless
- * `dtype` says otherwise). Always copies, like torch.tensor. Nested arrays default to float32.
+ * A tensor from nested arrays, a number, or a flat array or typed array with an optional `shape`
+ * (a typed array's dtype is kept unless `dtype` says otherwise). Always copies, like torch.tensor. Nested arrays default to float32.
  */
 export function tensor(values: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
   if (ArrayBuffer.isView(values)) {
@@ -45,7 +45,10 @@ export function tensor(values: NestedArray | TypedArray, options: CreationOption
     node.forEach((child: NestedArray, i: number) => visit(child, depth + 1, `${path}[${i}]`));
   };
   visit(values, 0, '');
-  return finish(new Tensor(flat, shape), options);
+  if (options.shape !== undefined && shape.length > 1) {
+    throw new ShapeError(`tensor: the shape option applies to flat arrays, but a nested array of shape ${formatShape(shape)} was given`);
+  }
+  return finish(new Tensor(flat, options.shape === undefined ? shape : checkShape(options.shape, 'tensor')), options);
 }
 
 export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {

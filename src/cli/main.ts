@@ -20,7 +20,7 @@ const program = new Command('nabla')
 
 const dataOptions = (command: Command) =>
   command
-    .addOption(new Option('--data-dir <dir>', 'directory holding the IDX files (in DIR/<dataset>/ or DIR); also NABLA_DATA_DIR').env('NABLA_DATA_DIR'))
+    .addOption(new Option('--data-dir <dir>', 'directory holding the IDX files (in DIR/<dataset>/ or DIR)').env('NABLA_DATA_DIR'))
     .option('--no-download', 'never download; fail if the dataset is not found locally');
 
 dataOptions(
@@ -29,7 +29,7 @@ dataOptions(
     .description('Train a multilayer perceptron; progress on stderr, results on stdout.')
     .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('mnist')),
 )
-  .option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)', sizeList, [40, 30, 20])
+  .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)').argParser(sizeList).default([40, 30, 20], '40,30,20'))
   .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default('sigmoid'))
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
   .addOption(new Option('--loss <name>', 'loss on the softmax output').choices(LOSS_NAMES).default('cross-entropy'))
@@ -48,6 +48,7 @@ dataOptions(
   .option('--warmup <epochs>', 'epochs of linear learning-rate warm-up', integer(0), 0)
   .option('--clip-norm <n>', 'clip gradients to this global L2 norm', number(0))
   .option('--epochs <n>', 'passes over the training data', integer(1), 10)
+  .option('--train-samples <n>', 'use only the first n training samples (quick experiments)', integer(1))
   .option('--batch-size <n>', 'samples per mini-batch', integer(1), 100)
   .option('--val-split <fraction>', 'fraction of the training set held out for validation', number(0, 1, { inclusiveMax: false }), 0.1)
   .option('--seed <n>', 'seed for initialization, split and shuffling', integer(0), 0)

@@ -11,6 +11,7 @@ import { Generator, manualSeed } from '../tensor/random.js';
 import { type EpochRecord, fit } from '../train/fit.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
+import { UsageError } from './errors.js';
 import { epochProgressBar } from './progress.js';
 import { buildOptimizer, buildScheduler, type OptimizerFlags } from './optimizer-flags.js';
 import { formatPercent, metricsTable } from './report.js';
@@ -26,6 +27,7 @@ export interface TrainFlags extends OptimizerFlags {
   epochs: number;
   batchSize: number;
   valSplit: number;
+  trainSamples?: number;
   clipNorm?: number;
   seed: number;
   json: boolean;
@@ -40,7 +42,9 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const bar = downloadProgress();
   const data = await loadMnistLike(flags.dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: say });
   bar.stop();
-  const { train, validation } = trainValidationSplit(data.train, flags.valSplit, flags.seed);
+  const pool = flags.trainSamples === undefined ? data.train : data.train.subset(range(Math.min(flags.trainSamples, data.train.length)));
+  const { train, validation } = trainValidationSplit(pool, flags.valSplit, flags.seed);
+  if (train.length === 0) throw new UsageError(`no training samples left after holding out --val-split ${flags.valSplit} of ${pool.length}`);
   say(`data: ${flags.dataset} from ${data.files.source} (${data.files.dir}): ${train.length} train, ${validation.length} validation, ${data.test.length} test samples`);
 
   const config: MlpConfig = { inputSize: 784, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation };
@@ -123,4 +127,8 @@ function epochLine(r: EpochRecord, epochs: number): string {
   if (r.test_loss !== null && r.test_acc !== null) parts.push(`test loss ${r.test_loss.toFixed(4)} acc ${formatPercent(r.test_acc)}`);
   parts.push(`${Math.round(r.samples_per_s)} samples/s`, `${r.seconds.toFixed(1)} s`);
   return parts.join(' | ');
+}
+
+function range(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
 }

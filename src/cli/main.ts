@@ -20,7 +20,7 @@ const program = new Command('nabla')
 
 const dataOptions = (command: Command) =>
   command
-    .addOption(new Option('--data-dir <dir>', 'directory holding the IDX files (in DIR/<dataset>/ or DIR)').env('NABLA_DATA_DIR'))
+    .option('--data-dir <dir>', 'directory holding the IDX files (in DIR/<dataset>/ or DIR); default: $NABLA_DATA_DIR, the cache, installed copies, then a download')
     .option('--no-download', 'never download; fail if the dataset is not found locally');
 
 dataOptions(

@@ -24,11 +24,16 @@ export interface OptimizerFlags {
   warmup: number;
 }
 
-export function buildOptimizer(params: Tensor[], flags: OptimizerFlags): Optimizer {
-  const { momentum, dampening, nesterov, weightDecay, beta1, beta2, eps } = flags;
-  if (nesterov && (flags.optimizer !== 'sgd' || momentum === 0 || dampening !== 0)) {
+/** Rejects combinations of flags that cannot work, before any data is loaded. */
+export function checkOptimizerFlags(flags: OptimizerFlags, epochs: number): void {
+  if (flags.nesterov && (flags.optimizer !== 'sgd' || flags.momentum === 0 || flags.dampening !== 0)) {
     throw new UsageError('--nesterov needs --optimizer sgd with --momentum > 0 and --dampening 0');
   }
+  if (flags.warmup >= epochs) throw new UsageError(`--warmup ${flags.warmup} must be shorter than --epochs ${epochs}`);
+}
+
+export function buildOptimizer(params: Tensor[], flags: OptimizerFlags): Optimizer {
+  const { momentum, dampening, nesterov, weightDecay, beta1, beta2, eps } = flags;
   switch (flags.optimizer) {
     case 'sgd':
       return new SGD(params, { lr: flags.lr ?? 0.1, momentum, dampening, nesterov, weightDecay });
@@ -41,7 +46,6 @@ export function buildOptimizer(params: Tensor[], flags: OptimizerFlags): Optimiz
 
 /** The per-epoch schedule: an optional linear warm-up, then step decay, cosine decay or a constant rate. */
 export function buildScheduler(optimizer: Optimizer, flags: OptimizerFlags, epochs: number): LRScheduler | undefined {
-  if (flags.warmup >= epochs) throw new UsageError(`--warmup ${flags.warmup} must be shorter than --epochs ${epochs}`);
   const after = epochs - flags.warmup;
   const main =
     flags.schedule === 'step' ? new StepLR(optimizer, { stepSize: flags.stepSize, gamma: flags.gamma })

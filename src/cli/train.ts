@@ -1,4 +1,6 @@
-import Table from 'cli-table3';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { loadMnistLike } from '../data/mnist.js';
 import type { DatasetName } from '../data/sources.js';
 import { trainValidationSplit } from '../data/split.js';
@@ -13,8 +15,8 @@ import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
 import { epochProgressBar } from './progress.js';
-import { buildOptimizer, buildScheduler, type OptimizerFlags } from './optimizer-flags.js';
-import { formatPercent, metricsTable } from './report.js';
+import { buildOptimizer, buildScheduler, checkOptimizerFlags, type OptimizerFlags } from './optimizer-flags.js';
+import { formatPercent, metricsTable, table } from './report.js';
 
 export interface TrainFlags extends OptimizerFlags {
   dataset: DatasetName;
@@ -37,6 +39,8 @@ export interface TrainFlags extends OptimizerFlags {
 export async function trainCommand(flags: TrainFlags): Promise<void> {
   const say = (line: string) => process.stderr.write(line + '\n');
   const emit = (record: object) => process.stdout.write(JSON.stringify(record) + '\n');
+  checkOptimizerFlags(flags, flags.epochs);
+  if (flags.save !== undefined) await checkWritable(flags.save);
   manualSeed(flags.seed);
 
   const bar = downloadProgress();
@@ -52,10 +56,10 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const optimizer = buildOptimizer(model.parameters(), flags);
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
   if (!flags.json) {
-    const layers = new Table({ head: ['#', 'layer', 'output shape', 'parameters', 'formula'] });
+    const layers = table(['#', 'layer', 'output shape', 'parameters', 'formula'], process.stderr);
     for (const s of summarize(model, [784])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
     say(layers.toString());
-    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}), batch ${flags.batchSize}, ${flags.epochs} epochs, seed ${flags.seed}`);
+    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}`);
   }
 
   const progress = flags.json ? null : epochProgressBar(flags.epochs);
@@ -117,7 +121,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
       ['validation', last.val_loss, last.val_acc],
       ['test', last.test_loss, last.test_acc],
     ]) + '\n');
-    process.stdout.write(`${flags.dataset}: test accuracy ${formatPercent(last.test_acc)} after ${history.length} epochs, ${Math.round(samplesPerSecond)} samples/s, ${seconds.toFixed(1)} s\n`);
+    process.stdout.write(`${flags.dataset}: test accuracy ${formatPercent(last.test_acc)} after ${history.length} epoch${history.length === 1 ? '' : 's'}, ${Math.round(samplesPerSecond)} samples/s, ${seconds.toFixed(1)} s\n`);
   }
 }
 
@@ -131,4 +135,15 @@ function epochLine(r: EpochRecord, epochs: number): string {
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+/** Fails before training, not after, when the weights could not be saved. */
+async function checkWritable(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(resolve(path)), { recursive: true });
+    await access(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new UsageError(`--save ${path}: cannot write there (${code ?? message})`);
+  }
 }

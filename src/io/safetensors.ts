@@ -159,7 +159,7 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(bytes.length - 8)) {
-    fail(`header length ${declared} is beyond the file size (${bytes.length} bytes)`);
+    fail(`not a safetensors file: header length ${declared} is beyond the file size (${bytes.length} bytes)`);
   }
   const headerLength = Number(declared);
   const dataStart = 8 + headerLength;
@@ -256,9 +256,9 @@ export async function saveSafetensors(
   metadata?: Record<string, string>,
 ): Promise<void> {
   const bytes = encode(tensors, metadata, path);
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
+    await mkdir(dirname(path), { recursive: true });
     const handle = await open(tmp, 'wx');
     try {
       await handle.writeFile(bytes);
@@ -269,7 +269,8 @@ export async function saveSafetensors(
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw new SafetensorsError(`${path}: cannot write file (${code ?? message})`);
   }
 }
 

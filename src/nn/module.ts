@@ -27,11 +27,15 @@ export abstract class Module {
     }
   }
 
-  *namedParameters(prefix = ''): Generator<[string, Parameter]> {
+  /** Each parameter once, under the first name it is reached by (tied weights are not repeated). */
+  *namedParameters(prefix = '', seen = new Set<Parameter>()): Generator<[string, Parameter]> {
     for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Parameter) yield [prefix + key, value];
+      if (value instanceof Parameter && !seen.has(value)) {
+        seen.add(value);
+        yield [prefix + key, value];
+      }
     }
-    for (const [name, child] of this.namedChildren()) yield* child.namedParameters(`${prefix}${name}.`);
+    for (const [name, child] of this.namedChildren()) yield* child.namedParameters(`${prefix}${name}.`, seen);
   }
 
   parameters(): Parameter[] {
@@ -67,7 +71,10 @@ export abstract class Module {
     return Object.fromEntries([...this.namedParameters()].map(([name, p]) => [name, p.detach()]));
   }
 
-  /** Copies values into the parameters; every name and shape must match (strict, as in PyTorch). */
+  /**
+   * Copies values into the parameters; every name and shape must match (strict, as in PyTorch).
+   * Everything is checked before anything is copied, so a failed load leaves the model unchanged.
+   */
   loadStateDict(state: Record<string, Tensor>): void {
     const own = new Map(this.namedParameters());
     const missing = [...own.keys()].filter((k) => !(k in state));
@@ -83,8 +90,10 @@ export abstract class Module {
       if (!shapesEqual(value.shape, p.shape)) {
         throw new Error(`loadStateDict: ${name} has shape ${formatShape(value.shape)} in the state dict but ${formatShape(p.shape)} in the model`);
       }
-      noGrad(() => p.data.set(value.data as never));
     }
+    noGrad(() => {
+      for (const [name, p] of own) p.data.set(state[name].data as never);
+    });
   }
 
   toString(): string {

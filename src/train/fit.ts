@@ -50,6 +50,8 @@ export interface FitOptions {
   onEpoch?: (record: EpochRecord) => void;
 }
 
+const LOWER_LR_HINT = 'The learning rate is probably too high for this network and initialization; try a smaller one (--lr).';
+
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
 }
@@ -75,8 +77,7 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
       const value = batchLoss.item();
       if (!Number.isFinite(value)) {
         throw new TrainingDivergedError(
-          `training diverged in epoch ${epoch}, batch ${batch + 1}: the loss is ${value}. ` +
-            'The learning rate is probably too high for this network and initialization; try a smaller --lr.',
+          `training diverged in epoch ${epoch}, batch ${batch + 1}: the loss is ${value}. ${LOWER_LR_HINT}`,
         );
       }
       batchLoss.backward();
@@ -91,6 +92,11 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     const trainSeconds = (performance.now() - start) / 1000;
     const val = validation && validation.length > 0 ? evaluate(model, validation, loss) : null;
     const tst = test ? evaluate(model, test, loss) : null;
+    for (const [split, metrics] of [['validation', val], ['test', tst]] as const) {
+      if (metrics !== null && !Number.isFinite(metrics.loss)) {
+        throw new TrainingDivergedError(`training diverged in epoch ${epoch}: the ${split} loss is ${metrics.loss}. ${LOWER_LR_HINT}`);
+      }
+    }
     const record: EpochRecord = {
       epoch,
       train_loss: totalLoss / samples,

@@ -42,7 +42,7 @@ dataOptions(
   .option('--beta1 <b>', 'Adam beta1', number(0, 1, { inclusiveMax: false }), 0.9)
   .option('--beta2 <b>', 'Adam beta2', number(0, 1, { inclusiveMax: false }), 0.999)
   .option('--eps <e>', 'Adam epsilon', number(0), 1e-8)
-  .addOption(new Option('--schedule <name>', 'learning-rate schedule, stepped per epoch').choices(SCHEDULE_NAMES).default('none'))
+  .addOption(new Option('--schedule <name>', 'learning-rate schedule, stepped per epoch').choices(SCHEDULE_NAMES).default('cosine'))
   .option('--step-size <epochs>', 'epochs between decays for --schedule step', integer(1), 5)
   .option('--gamma <g>', 'decay factor for --schedule step', number(0), 0.1)
   .option('--warmup <epochs>', 'epochs of linear learning-rate warm-up', integer(0), 0)

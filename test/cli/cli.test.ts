@@ -287,7 +287,8 @@ describe('train output', () => {
     expect(summary.test_acc as number, describeRun(r)).toBeGreaterThan(0.7);
     expect(summary.val_acc as number).toBeGreaterThan(0.6);
     expect(epochs[2]!.train_loss as number).toBeLessThan(epochs[0]!.train_loss as number);
-    expect(epochs.map((e) => e.lr)).toEqual([0.001, 0.001, 0.001]);
+    // The default schedule is cosine annealing over the run: base * (1 + cos(pi * e / epochs)) / 2.
+    expect(epochs.map((e) => e.lr)).toEqual([0.001, 0.001 * 0.75, 0.001 * 0.25].map((v) => expect.closeTo(v, 12)));
   });
 
   it('NABLA_DATA_DIR works like --data-dir, and --data-dir wins over it', async () => {
@@ -335,16 +336,17 @@ describe('every option choice runs at tiny scale', () => {
     const r = await cli(['train', '--json', '--dataset', 'fashion-mnist', '--data-dir', tiny, ...TINY, ...flags]);
     const { epochs } = trainJson(r, 2);
     const lr = flags.includes('sgd') ? 0.1 : 0.001;
-    expect(epochs.map((e) => e.lr)).toEqual([lr, lr]);
+    expect(epochs.map((e) => e.lr)).toEqual([lr, lr / 2].map((v) => expect.closeTo(v, 12)));
   });
 
   const schedules: [string, string[], number[]][] = [
     ['--schedule step with --warmup 1', ['--schedule', 'step', '--step-size', '1', '--gamma', '0.5', '--warmup', '1', '--epochs', '4'], [0.05, 0.1, 0.05, 0.025]],
     ['--schedule cosine with --warmup 1', ['--schedule', 'cosine', '--warmup', '1', '--epochs', '4'], [0.05, 0.1, 0.075, 0.025]],
     ['--schedule step', ['--schedule', 'step', '--step-size', '2', '--gamma', '0.1', '--epochs', '3'], [0.1, 0.1, 0.01]],
-    ['--nesterov --momentum 0.5 --clip-norm 1 --weight-decay 1e-4', ['--nesterov', '--momentum', '0.5', '--clip-norm', '1', '--weight-decay', '1e-4', '--lr', '0.05'], [0.05, 0.05]],
-    ['adamw with every Adam flag and --hidden "" (no hidden layer)', ['--optimizer', 'adamw', '--lr', '0.01', '--beta1', '0.8', '--beta2', '0.99', '--eps', '1e-6', '--weight-decay', '0.01', '--hidden', ''], [0.01, 0.01]],
-    ['--dampening, --batch-size larger than the data, --hidden 8', ['--dampening', '0.5', '--batch-size', '1000', '--hidden', '8'], [0.1, 0.1]],
+    ['--nesterov --momentum 0.5 --clip-norm 1 --weight-decay 1e-4', ['--nesterov', '--momentum', '0.5', '--clip-norm', '1', '--weight-decay', '1e-4', '--lr', '0.05'], [0.05, 0.025]],
+    ['adamw with every Adam flag and --hidden "" (no hidden layer)', ['--optimizer', 'adamw', '--lr', '0.01', '--beta1', '0.8', '--beta2', '0.99', '--eps', '1e-6', '--weight-decay', '0.01', '--hidden', ''], [0.01, 0.005]],
+    ['--dampening, --batch-size larger than the data, --hidden 8', ['--dampening', '0.5', '--batch-size', '1000', '--hidden', '8'], [0.1, 0.05]],
+    ['--schedule none keeps the rate constant', ['--schedule', 'none', '--epochs', '3'], [0.1, 0.1, 0.1]],
   ];
   it.each(schedules)('%s', async (_, flags, lrs) => {
     const r = await cli(['train', '--json', '--dataset', 'fashion-mnist', '--data-dir', tiny, ...TINY, ...flags]);

@@ -11,6 +11,7 @@ import type { Shape } from '../tensor/shape.js';
  */
 export interface Backend {
   readonly name: string;
+  /** A zero-filled array that the backend owns (a WebAssembly backend hands out views of its memory). */
   alloc(dtype: DType, size: number): TypedArray;
 
   /** out[i] = op(x[i]); `param` is the slope of leakyRelu. */

@@ -222,9 +222,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
 
   /** A zero-filled array from the active backend, of the parameter's dtype and size. */
   protected allocLike(param: Tensor): TypedArray {
-    const buffer = getBackend().alloc(param.dtype, param.size);
-    buffer.fill(0);
-    return buffer;
+    return getBackend().alloc(param.dtype, param.size);
   }
 
   private loadParamState(saved: ParamState, p: Tensor, key: string): S {

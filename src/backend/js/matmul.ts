@@ -2,172 +2,290 @@ import type { TypedArray } from '../../tensor/dtype.js';
 import type { Activation, MatmulSpec } from '../backend.js';
 import { applyActivation } from './elementwise.js';
 
+/*
+ * Scalar JavaScript spends more time loading and storing than multiplying, so the loops below keep
+ * small blocks of results in local variables (registers): each loaded value feeds several
+ * multiply-adds. Operands that are mostly zeros (images, ReLU outputs) are walked through lists of
+ * their nonzeros instead, which skips most of the work.
+ */
+
 const TILE_N = 256;
 const TILE_K = 128;
-/** Below this fraction of nonzeros, rows are walked through a list of their nonzero positions. */
-const SPARSE_DENSITY = 0.5;
+/** Below this fraction of nonzeros an operand is walked through its nonzeros. */
+const SPARSE_DENSITY = 0.4;
 
-/**
- * The nonzeros of each of `rows` rows of length `length`, CSR style: row r's positions and values
- * are positions/values[starts[r]..starts[r+1]). Inputs such as images and ReLU outputs are mostly
- * zeros, and skipping them is the largest saving available to scalar loops.
- */
-class NonzeroIndex {
-  positions = new Int32Array(0);
+/** The nonzeros of a row-major [rows, length] block, by row (CSR) or by column (CSC). */
+class Nonzeros {
+  index = new Int32Array(0);
   values = new Float64Array(0);
   starts = new Int32Array(0);
 
-  /** Builds the index and returns the density (fraction of nonzeros). */
-  build(source: TypedArray, offset: number, rows: number, length: number): number {
-    if (this.positions.length < rows * length) {
-      this.positions = new Int32Array(rows * length);
-      this.values = new Float64Array(rows * length);
+  private reserve(count: number, lines: number): void {
+    if (this.index.length < count) {
+      this.index = new Int32Array(count);
+      this.values = new Float64Array(count);
     }
-    if (this.starts.length < rows + 1) this.starts = new Int32Array(rows + 1);
-    const { positions, values, starts } = this;
+    if (this.starts.length < lines + 1) this.starts = new Int32Array(lines + 1);
+  }
+
+  /** Fraction of nonzeros, counted without building anything. */
+  static density(source: TypedArray, offset: number, size: number): number {
+    let count = 0;
+    for (let i = offset, end = offset + size; i < end; i++) if (source[i] !== 0) count++;
+    return size === 0 ? 1 : count / size;
+  }
+
+  /** Row r's column indices and values are index/values[starts[r]..starts[r+1]). */
+  byRow(source: TypedArray, offset: number, rows: number, length: number): void {
+    this.reserve(rows * length, rows);
+    const { index, values, starts } = this;
     let count = 0;
     for (let r = 0; r < rows; r++) {
       starts[r] = count;
-      const base = offset + r * length;
-      for (let j = 0; j < length; j++) {
-        const v = source[base + j];
-        if (v !== 0) {
-          positions[count] = j;
-          values[count++] = v;
+      for (let j = 0, s = offset + r * length; j < length; j++, s++) {
+        if (source[s] !== 0) {
+          index[count] = j;
+          values[count++] = source[s];
         }
       }
     }
     starts[rows] = count;
-    return rows * length === 0 ? 1 : count / (rows * length);
+  }
+
+  /** Column j's row indices and values are index/values[starts[j]..starts[j+1]). */
+  byColumn(source: TypedArray, offset: number, rows: number, length: number): void {
+    this.reserve(rows * length, length);
+    const { index, values, starts } = this;
+    starts.fill(0, 0, length + 1);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0, s = offset + r * length; j < length; j++, s++) if (source[s] !== 0) starts[j + 1]++;
+    }
+    for (let j = 0; j < length; j++) starts[j + 1] += starts[j];
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0, s = offset + r * length; j < length; j++, s++) {
+        if (source[s] !== 0) {
+          const q = starts[j]++;
+          index[q] = r;
+          values[q] = source[s];
+        }
+      }
+    }
+    for (let j = length; j > 0; j--) starts[j] = starts[j - 1];
+    starts[0] = 0;
   }
 }
 
-const sparseRows = new NonzeroIndex();
+const nonzeros = new Nonzeros();
 
 /**
- * One GEMM. When b is stored row-major ([k, n]) the loop is i-p-j (a row of b scaled into a row of
- * out, contiguous and tiled over p and j to stay in cache); a mostly-zero b is walked through its
- * nonzeros instead. When b is stored transposed ([n, k]) each output element is a dot product.
+ * One GEMM: out = op(a) @ op(b), or out += ... when accumulating. Dispatches on the layout and on
+ * the sparsity of the operand that the innermost loop would stream through.
  */
 export function matmul(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, spec: MatmulSpec): void {
   const { m, n, k, transA, transB, accumulate } = spec;
-  const aRowStride = transA ? 1 : k;
-  const aColStride = transA ? m : 1;
+  if (transB && !transA) {
+    rowDots(a, aOffset, b, bOffset, out, outOffset, m, n, k, accumulate);
+    return;
+  }
   if (transB) {
-    for (let i = 0; i < m; i++) {
-      const aRow = aOffset + i * aRowStride;
-      for (let j = 0; j < n; j++) {
-        const bRow = bOffset + j * k;
-        let sum = 0;
-        for (let p = 0; p < k; p++) sum += a[aRow + p * aColStride] * b[bRow + p];
-        const o = outOffset + i * n + j;
-        out[o] = accumulate ? out[o] + sum : sum;
-      }
-    }
+    stridedProduct(a, aOffset, b, bOffset, out, outOffset, spec);
     return;
   }
   if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
-  if (m > 1 && sparseRows.build(b, bOffset, k, n) < SPARSE_DENSITY) {
-    sparseProduct(a, aOffset, transA, out, outOffset, m, n, k);
+  if (m > 1 && Nonzeros.density(b, bOffset, k * n) < SPARSE_DENSITY) {
+    if (transA) sparseColumnsProduct(a, aOffset, b, bOffset, out, outOffset, m, n, k);
+    else sparseRowsProduct(a, aOffset, b, bOffset, out, outOffset, m, n, k);
     return;
   }
+  rowCombinations(a, aOffset, transA, b, bOffset, out, outOffset, m, n, k);
+}
+
+/**
+ * out[i, j] (+)= dot(a[i, :], b[j, :]) for row-major a [m, k] and b [n, k], in blocks of 2 rows of
+ * a by 4 rows of b: every loaded element is used 2 or 4 times.
+ */
+function rowDots(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number, accumulate: boolean): void {
+  if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
+  let i = 0;
+  for (; i + 1 < m; i += 2) {
+    const a0 = aOffset + i * k;
+    const a1 = a0 + k;
+    const o0 = outOffset + i * n;
+    const o1 = o0 + n;
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const b0 = bOffset + j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      for (let p = 0; p < k; p++) {
+        const u = a[a0 + p], v = a[a1 + p];
+        const c0 = b[b0 + p], c1 = b[b1 + p], c2 = b[b2 + p], c3 = b[b3 + p];
+        s00 += u * c0; s01 += u * c1; s02 += u * c2; s03 += u * c3;
+        s10 += v * c0; s11 += v * c1; s12 += v * c2; s13 += v * c3;
+      }
+      out[o0 + j] += s00; out[o0 + j + 1] += s01; out[o0 + j + 2] += s02; out[o0 + j + 3] += s03;
+      out[o1 + j] += s10; out[o1 + j + 1] += s11; out[o1 + j + 2] += s12; out[o1 + j + 3] += s13;
+    }
+    for (; j < n; j++) {
+      const b0 = bOffset + j * k;
+      let s0 = 0, s1 = 0;
+      for (let p = 0; p < k; p++) {
+        s0 += a[a0 + p] * b[b0 + p];
+        s1 += a[a1 + p] * b[b0 + p];
+      }
+      out[o0 + j] += s0;
+      out[o1 + j] += s1;
+    }
+  }
+  if (i < m) {
+    const a0 = aOffset + i * k;
+    const o0 = outOffset + i * n;
+    for (let j = 0; j < n; j++) {
+      const b0 = bOffset + j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[a0 + p] * b[b0 + p];
+      out[o0 + j] += s;
+    }
+  }
+}
+
+/** op(a) @ b^T with a transposed too: rare, so a plain loop. */
+function stridedProduct(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, spec: MatmulSpec): void {
+  const { m, n, k, accumulate } = spec;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[aOffset + p * m + i] * b[bOffset + j * k + p];
+      const o = outOffset + i * n + j;
+      out[o] = accumulate ? out[o] + s : s;
+    }
+  }
+}
+
+/**
+ * out[i, :] += sum_p op(a)[i, p] * b[p, :] for row-major b [k, n]: rows of b are combined four at a
+ * time into each output row, tiled over p and j to stay in cache.
+ */
+function rowCombinations(a: TypedArray, aOffset: number, transA: boolean, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
+  const aRowStride = transA ? 1 : k;
+  const aColStride = transA ? m : 1;
   for (let j0 = 0; j0 < n; j0 += TILE_N) {
     const j1 = Math.min(n, j0 + TILE_N);
     for (let p0 = 0; p0 < k; p0 += TILE_K) {
       const p1 = Math.min(k, p0 + TILE_K);
       for (let i = 0; i < m; i++) {
-        const outRow = outOffset + i * n;
+        const o = outOffset + i * n;
         const aRow = aOffset + i * aRowStride;
-        for (let p = p0; p < p1; p++) {
-          const aip = a[aRow + p * aColStride];
-          if (aip === 0) continue;
-          const bRow = bOffset + p * n;
-          for (let j = j0; j < j1; j++) out[outRow + j] += aip * b[bRow + j];
+        let p = p0;
+        for (; p + 3 < p1; p += 4) {
+          const c0 = a[aRow + p * aColStride], c1 = a[aRow + (p + 1) * aColStride];
+          const c2 = a[aRow + (p + 2) * aColStride], c3 = a[aRow + (p + 3) * aColStride];
+          const b0 = bOffset + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+          for (let j = j0; j < j1; j++) out[o + j] += c0 * b[b0 + j] + c1 * b[b1 + j] + c2 * b[b2 + j] + c3 * b[b3 + j];
+        }
+        for (; p < p1; p++) {
+          const c = a[aRow + p * aColStride];
+          const b0 = bOffset + p * n;
+          for (let j = j0; j < j1; j++) out[o + j] += c * b[b0 + j];
         }
       }
     }
   }
 }
 
-/** out += op(a) @ b for b summarized in `sparseRows`. */
-function sparseProduct(a: TypedArray, aOffset: number, transA: boolean, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
-  const { positions, values, starts } = sparseRows;
-  if (transA) {
-    // a is stored [k, m]: accumulate out^T so the innermost loop runs along a's contiguous rows.
-    const outT = scratch(n * m);
-    for (let p = 0; p < k; p++) {
-      const aRow = aOffset + p * m;
-      for (let q = starts[p], end = starts[p + 1]; q < end; q++) {
-        const v = values[q];
-        const tRow = positions[q] * m;
-        for (let i = 0; i < m; i++) outT[tRow + i] += v * a[aRow + i];
-      }
-    }
-    for (let i = 0; i < m; i++) {
-      const outRow = outOffset + i * n;
-      for (let j = 0; j < n; j++) out[outRow + j] += outT[j * m + i];
-    }
-    return;
-  }
+/** out += a @ b with a mostly-zero b [k, n]: each nonzero b[p, j] scales a's column p into out's column j. */
+function sparseRowsProduct(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
+  nonzeros.byRow(b, bOffset, k, n);
+  const { index, values, starts } = nonzeros;
   for (let i = 0; i < m; i++) {
-    const outRow = outOffset + i * n;
+    const o = outOffset + i * n;
     const aRow = aOffset + i * k;
     for (let p = 0; p < k; p++) {
-      const aip = a[aRow + p];
-      if (aip === 0) continue;
-      for (let q = starts[p], end = starts[p + 1]; q < end; q++) out[outRow + positions[q]] += aip * values[q];
+      const c = a[aRow + p];
+      if (c === 0) continue;
+      for (let q = starts[p], end = starts[p + 1]; q < end; q++) out[o + index[q]] += c * values[q];
     }
   }
-}
-
-let scratchBuffer = new Float64Array(0);
-
-/** A zeroed float64 work array, reused between calls. */
-function scratch(size: number): Float64Array {
-  if (scratchBuffer.length < size) scratchBuffer = new Float64Array(size);
-  scratchBuffer.fill(0, 0, size);
-  return scratchBuffer;
 }
 
 /**
- * out[r, o] = activation(dot(x[r, :], weight[o, :]) + bias[o]), one pass per output row; when the
- * input is mostly zeros the dot products run over each row's nonzeros only.
+ * out += a^T @ b for a stored [k, m] and a mostly-zero b [k, n] (the weight gradient of a layer
+ * whose input is sparse): out[i, j] is a sum over the nonzeros of b's column j, four i at a time.
+ */
+function sparseColumnsProduct(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
+  nonzeros.byColumn(b, bOffset, k, n);
+  const { index, values, starts } = nonzeros;
+  for (let j = 0; j < n; j++) {
+    const q0 = starts[j];
+    const q1 = starts[j + 1];
+    if (q0 === q1) continue;
+    let i = 0;
+    for (; i + 7 < m; i += 8) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let q = q0; q < q1; q++) {
+        const v = values[q];
+        const row = aOffset + index[q] * m + i;
+        s0 += v * a[row]; s1 += v * a[row + 1]; s2 += v * a[row + 2]; s3 += v * a[row + 3];
+        s4 += v * a[row + 4]; s5 += v * a[row + 5]; s6 += v * a[row + 6]; s7 += v * a[row + 7];
+      }
+      const o = outOffset + i * n + j;
+      out[o] += s0; out[o + n] += s1; out[o + 2 * n] += s2; out[o + 3 * n] += s3;
+      out[o + 4 * n] += s4; out[o + 5 * n] += s5; out[o + 6 * n] += s6; out[o + 7 * n] += s7;
+    }
+    for (; i < m; i++) {
+      let s = 0;
+      for (let q = q0; q < q1; q++) s += values[q] * a[aOffset + index[q] * m + i];
+      out[outOffset + i * n + j] += s;
+    }
+  }
+}
+
+/**
+ * out[r, o] = activation(dot(x[r, :], weight[o, :]) + bias[o]): the dot products of a GEMM with the
+ * weight in PyTorch's [out, in] layout, then bias and activation while the row is in cache. A
+ * mostly-zero input is walked through each row's nonzeros, four outputs at a time.
  */
 export function linear(
   x: TypedArray, weight: TypedArray, bias: TypedArray | null, out: TypedArray,
   rows: number, inFeatures: number, outFeatures: number, activation: Activation, alpha: number,
 ): void {
-  const sparse = rows > 1 && sparseRows.build(x, 0, rows, inFeatures) < SPARSE_DENSITY;
-  const { positions, values, starts } = sparseRows;
-  const unrolled = inFeatures - (inFeatures % 4);
+  if (rows > 1 && Nonzeros.density(x, 0, rows * inFeatures) < SPARSE_DENSITY) {
+    sparseRowDots(x, weight, out, rows, inFeatures, outFeatures);
+  } else {
+    rowDots(x, 0, weight, 0, out, 0, rows, outFeatures, inFeatures, false);
+  }
   for (let r = 0; r < rows; r++) {
-    const xRow = r * inFeatures;
-    const outRow = r * outFeatures;
-    for (let o = 0; o < outFeatures; o++) {
-      const wRow = o * inFeatures;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      if (sparse) {
-        let q = starts[r];
-        const end = starts[r + 1];
-        for (; q + 3 < end; q += 4) {
-          s0 += values[q] * weight[wRow + positions[q]];
-          s1 += values[q + 1] * weight[wRow + positions[q + 1]];
-          s2 += values[q + 2] * weight[wRow + positions[q + 2]];
-          s3 += values[q + 3] * weight[wRow + positions[q + 3]];
-        }
-        for (; q < end; q++) s0 += values[q] * weight[wRow + positions[q]];
-      } else {
-        let p = 0;
-        for (; p < unrolled; p += 4) {
-          s0 += x[xRow + p] * weight[wRow + p];
-          s1 += x[xRow + p + 1] * weight[wRow + p + 1];
-          s2 += x[xRow + p + 2] * weight[wRow + p + 2];
-          s3 += x[xRow + p + 3] * weight[wRow + p + 3];
-        }
-        for (; p < inFeatures; p++) s0 += x[xRow + p] * weight[wRow + p];
+    const o = r * outFeatures;
+    if (bias !== null) for (let j = 0; j < outFeatures; j++) out[o + j] += bias[j];
+    applyActivation(activation, out, o, o + outFeatures, alpha);
+  }
+}
+
+function sparseRowDots(x: TypedArray, weight: TypedArray, out: TypedArray, rows: number, inFeatures: number, outFeatures: number): void {
+  nonzeros.byRow(x, 0, rows, inFeatures);
+  const { index, values, starts } = nonzeros;
+  for (let r = 0; r < rows; r++) {
+    const q0 = starts[r];
+    const q1 = starts[r + 1];
+    const o = r * outFeatures;
+    let j = 0;
+    for (; j + 7 < outFeatures; j += 8) {
+      const w0 = j * inFeatures, w1 = w0 + inFeatures, w2 = w1 + inFeatures, w3 = w2 + inFeatures;
+      const w4 = w3 + inFeatures, w5 = w4 + inFeatures, w6 = w5 + inFeatures, w7 = w6 + inFeatures;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let q = q0; q < q1; q++) {
+        const v = values[q];
+        const p = index[q];
+        s0 += v * weight[w0 + p]; s1 += v * weight[w1 + p]; s2 += v * weight[w2 + p]; s3 += v * weight[w3 + p];
+        s4 += v * weight[w4 + p]; s5 += v * weight[w5 + p]; s6 += v * weight[w6 + p]; s7 += v * weight[w7 + p];
       }
-      out[outRow + o] = s0 + s1 + s2 + s3 + (bias === null ? 0 : bias[o]);
+      out[o + j] = s0; out[o + j + 1] = s1; out[o + j + 2] = s2; out[o + j + 3] = s3;
+      out[o + j + 4] = s4; out[o + j + 5] = s5; out[o + j + 6] = s6; out[o + j + 7] = s7;
     }
-    applyActivation(activation, out, outRow, outRow + outFeatures, alpha);
+    for (; j < outFeatures; j++) {
+      const w = j * inFeatures;
+      let s = 0;
+      for (let q = q0; q < q1; q++) s += values[q] * weight[w + index[q]];
+      out[o + j] = s;
+    }
   }
 }

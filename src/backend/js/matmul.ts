@@ -14,11 +14,17 @@ const TILE_K = 128;
 /** Below this fraction of nonzeros an operand is walked through its nonzeros. */
 const SPARSE_DENSITY = 0.4;
 
-/** The nonzeros of a row-major [rows, length] block, by row (CSR) or by column (CSC). */
+/**
+ * The nonzeros of a row-major [rows, length] block: by row (CSR: row r's column indices and values
+ * are index/values[starts[r]..starts[r+1])), optionally regrouped by column (CSC, the same arrays
+ * holding row indices per column).
+ */
 class Nonzeros {
   index = new Int32Array(0);
   values = new Float64Array(0);
   starts = new Int32Array(0);
+  private rowIndex = new Int32Array(0);
+  private rowValues = new Float64Array(0);
 
   private reserve(count: number, lines: number): void {
     if (this.index.length < count) {
@@ -28,46 +34,50 @@ class Nonzeros {
     if (this.starts.length < lines + 1) this.starts = new Int32Array(lines + 1);
   }
 
-  /** Fraction of nonzeros, counted without building anything. */
-  static density(source: TypedArray, offset: number, size: number): number {
-    let count = 0;
-    for (let i = offset, end = offset + size; i < end; i++) if (source[i] !== 0) count++;
-    return size === 0 ? 1 : count / size;
-  }
-
-  /** Row r's column indices and values are index/values[starts[r]..starts[r+1]). */
-  byRow(source: TypedArray, offset: number, rows: number, length: number): void {
-    this.reserve(rows * length, rows);
+  /**
+   * Builds the CSR form when fewer than SPARSE_DENSITY of the entries are nonzero, and says whether
+   * it did; a dense block is abandoned as soon as it has too many nonzeros.
+   */
+  sparseRows(source: TypedArray, offset: number, rows: number, length: number): boolean {
+    const limit = Math.floor(SPARSE_DENSITY * rows * length);
+    this.reserve(limit, rows);
     const { index, values, starts } = this;
     let count = 0;
     for (let r = 0; r < rows; r++) {
       starts[r] = count;
       for (let j = 0, s = offset + r * length; j < length; j++, s++) {
         if (source[s] !== 0) {
+          if (count === limit) return false;
           index[count] = j;
           values[count++] = source[s];
         }
       }
     }
     starts[rows] = count;
+    return true;
   }
 
-  /** Column j's row indices and values are index/values[starts[j]..starts[j+1]). */
-  byColumn(source: TypedArray, offset: number, rows: number, length: number): void {
-    this.reserve(rows * length, length);
+  /** Regroups the CSR form of `rows` rows of `length` columns by column (a counting sort of the nonzeros). */
+  toColumns(rows: number, length: number): void {
+    const count = this.starts[rows];
+    if (this.rowIndex.length < count) {
+      this.rowIndex = new Int32Array(count);
+      this.rowValues = new Float64Array(count);
+    }
+    const { rowIndex, rowValues } = this;
+    rowIndex.set(this.index.subarray(0, count));
+    rowValues.set(this.values.subarray(0, count));
+    const rowStarts = this.starts.slice(0, rows + 1);
+    this.reserve(count, length);
     const { index, values, starts } = this;
     starts.fill(0, 0, length + 1);
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0, s = offset + r * length; j < length; j++, s++) if (source[s] !== 0) starts[j + 1]++;
-    }
+    for (let q = 0; q < count; q++) starts[rowIndex[q] + 1]++;
     for (let j = 0; j < length; j++) starts[j + 1] += starts[j];
     for (let r = 0; r < rows; r++) {
-      for (let j = 0, s = offset + r * length; j < length; j++, s++) {
-        if (source[s] !== 0) {
-          const q = starts[j]++;
-          index[q] = r;
-          values[q] = source[s];
-        }
+      for (let q = rowStarts[r]; q < rowStarts[r + 1]; q++) {
+        const slot = starts[rowIndex[q]]++;
+        index[slot] = r;
+        values[slot] = rowValues[q];
       }
     }
     for (let j = length; j > 0; j--) starts[j] = starts[j - 1];
@@ -92,9 +102,9 @@ export function matmul(a: TypedArray, aOffset: number, b: TypedArray, bOffset: n
     return;
   }
   if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
-  if (m > 1 && Nonzeros.density(b, bOffset, k * n) < SPARSE_DENSITY) {
-    if (transA) sparseColumnsProduct(a, aOffset, b, bOffset, out, outOffset, m, n, k);
-    else sparseRowsProduct(a, aOffset, b, bOffset, out, outOffset, m, n, k);
+  if (m > 1 && nonzeros.sparseRows(b, bOffset, k, n)) {
+    if (transA) sparseColumnsProduct(a, aOffset, out, outOffset, m, n, k);
+    else sparseRowsProduct(a, aOffset, out, outOffset, m, n, k);
     return;
   }
   rowCombinations(a, aOffset, transA, b, bOffset, out, outOffset, m, n, k);
@@ -192,9 +202,8 @@ function rowCombinations(a: TypedArray, aOffset: number, transA: boolean, b: Typ
   }
 }
 
-/** out += a @ b with a mostly-zero b [k, n]: each nonzero b[p, j] scales a's column p into out's column j. */
-function sparseRowsProduct(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
-  nonzeros.byRow(b, bOffset, k, n);
+/** out += a @ b with a mostly-zero b [k, n] (its CSR form in `nonzeros`): each nonzero b[p, j] scales a's column p into out's column j. */
+function sparseRowsProduct(a: TypedArray, aOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
   const { index, values, starts } = nonzeros;
   for (let i = 0; i < m; i++) {
     const o = outOffset + i * n;
@@ -208,11 +217,11 @@ function sparseRowsProduct(a: TypedArray, aOffset: number, b: TypedArray, bOffse
 }
 
 /**
- * out += a^T @ b for a stored [k, m] and a mostly-zero b [k, n] (the weight gradient of a layer
+ * out += a^T @ b for a stored [k, m] and a mostly-zero b [k, n] (its CSR form in `nonzeros`; the weight gradient of a layer
  * whose input is sparse): out[i, j] is a sum over the nonzeros of b's column j, four i at a time.
  */
-function sparseColumnsProduct(a: TypedArray, aOffset: number, b: TypedArray, bOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
-  nonzeros.byColumn(b, bOffset, k, n);
+function sparseColumnsProduct(a: TypedArray, aOffset: number, out: TypedArray, outOffset: number, m: number, n: number, k: number): void {
+  nonzeros.toColumns(k, n);
   const { index, values, starts } = nonzeros;
   for (let j = 0; j < n; j++) {
     const q0 = starts[j];
@@ -248,8 +257,8 @@ export function linear(
   x: TypedArray, weight: TypedArray, bias: TypedArray | null, out: TypedArray,
   rows: number, inFeatures: number, outFeatures: number, activation: Activation, alpha: number,
 ): void {
-  if (rows > 1 && Nonzeros.density(x, 0, rows * inFeatures) < SPARSE_DENSITY) {
-    sparseRowDots(x, weight, out, rows, inFeatures, outFeatures);
+  if (rows > 1 && nonzeros.sparseRows(x, 0, rows, inFeatures)) {
+    sparseRowDots(weight, out, rows, inFeatures, outFeatures);
   } else {
     rowDots(x, 0, weight, 0, out, 0, rows, outFeatures, inFeatures, false);
   }
@@ -260,8 +269,8 @@ export function linear(
   }
 }
 
-function sparseRowDots(x: TypedArray, weight: TypedArray, out: TypedArray, rows: number, inFeatures: number, outFeatures: number): void {
-  nonzeros.byRow(x, 0, rows, inFeatures);
+/** out[r, :] = weight @ x[r, :] for x given by its CSR form in `nonzeros`, eight outputs at a time. */
+function sparseRowDots(weight: TypedArray, out: TypedArray, rows: number, inFeatures: number, outFeatures: number): void {
   const { index, values, starts } = nonzeros;
   for (let r = 0; r < rows; r++) {
     const q0 = starts[r];

@@ -1,20 +1,24 @@
-// Training-throughput benchmark: nabla vs the TensorFlow.js pure-JS CPU backend, in one process.
+// Training-throughput benchmark: nabla vs TensorFlow.js (pure-JS CPU backend) vs jax-js (WebAssembly
+// backend, jitted training step), in one process.
 //
-// Both train the same network on the same MNIST mini-batches (same loader, same shuffle seed):
+// All three train the same network on the same MNIST mini-batches (same loader, same shuffle seed):
 // 784-40-30-20-10, sigmoid hidden layers, softmax cross-entropy on logits, Xavier/Glorot-uniform
-// weights with zero biases, SGD lr 0.1 momentum 0.9 (torch and tfjs momentum are the same rule).
-// Each library gets a short warm-up (not timed), then --epochs full timed epochs; after every epoch
-// the heap and RSS are measured after a forced GC, to show that memory stays flat.
+// weights with zero biases, SGD lr 0.1 momentum 0.9 (v = m v + g, p -= lr v: torch's rule, which tfjs
+// shares and the jax-js step writes out). Each library gets a short warm-up (not timed), then --epochs
+// full timed epochs; after every epoch the heap and RSS are measured after a forced GC, to show that
+// memory stays flat. The per-library code is in bench/lib/{nabla,tfjs,jax}.mjs.
 //
-//   npm run build && node --expose-gc bench/train-mlp.mjs [--epochs N] [--warmup B] [--only nabla|tfjs] [--json]
+//   npm run build && node --expose-gc bench/train-mlp.mjs [--epochs N] [--warmup B] [--only nabla|tfjs|jax] [--json]
 //
 // Ratios are what to compare: absolute numbers depend on the machine and on whatever else runs on it.
-import { existsSync, readFileSync } from 'node:fs';
-import { register } from 'node:module';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { crossEntropy, DataLoader, Generator, loadMnist, mlp, SGD } from '../dist/index.js';
+import { DataLoader, loadMnist } from '../dist/index.js';
+import { setupJax } from './lib/jax.mjs';
+import { setupNabla } from './lib/nabla.mjs';
+import { setupTfjs } from './lib/tfjs.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,14 +33,15 @@ const EPOCHS = Number(args.epochs);
 const WARMUP = Number(args.warmup);
 if (!(Number.isInteger(EPOCHS) && EPOCHS >= 1)) throw new RangeError(`--epochs must be a positive integer, got ${args.epochs}`);
 if (!(Number.isInteger(WARMUP) && WARMUP >= 0)) throw new RangeError(`--warmup must be a non-negative integer, got ${args.warmup}`);
-if (args.only !== undefined && !['nabla', 'tfjs'].includes(args.only)) throw new RangeError(`--only must be nabla or tfjs, got ${args.only}`);
+/** Run order: jax-js last, because its WebAssembly memory only grows and would inflate the others' RSS. */
+const LIBRARIES = { nabla: setupNabla, tfjs: setupTfjs, jax: setupJax };
+if (args.only !== undefined && !Object.hasOwn(LIBRARIES, args.only)) throw new RangeError(`--only must be one of ${Object.keys(LIBRARIES).join(', ')}, got ${args.only}`);
 
 const SIZES = [784, 40, 30, 20, 10];
 const BATCH = 100;
 const LR = 0.1;
 const MOMENTUM = 0.9;
 const SEED = 1234;
-const NABLA_VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const log = (line = '') => { if (!args.json) console.log(line); };
 
 // --- data ------------------------------------------------------------------------------------
@@ -45,7 +50,7 @@ const sharedDir = fileURLToPath(new URL('../../shared/datasets/mnist', import.me
 const dataDir = args['data-dir'] ?? (existsSync(sharedDir) ? sharedDir : undefined);
 const { train, files } = await loadMnist({ dataDir, download: false });
 const N = train.length;
-/** Same batches for both libraries: nabla's loader, identical seed, so identical shuffles. */
+/** Same batches for every library: nabla's loader, identical seed, so identical shuffles. */
 const loader = (seed) => new DataLoader(train, { batchSize: BATCH, shuffle: true, seed });
 
 // --- measuring ---------------------------------------------------------------------------------
@@ -80,82 +85,9 @@ function runEpochs(name, step, extra = () => ({})) {
   return epochs;
 }
 
-// --- nabla -------------------------------------------------------------------------------------
-function benchNabla() {
-  const model = mlp({ inputSize: 784, hiddenSizes: SIZES.slice(1, -1), outputSize: 10, activation: 'sigmoid' },
-    { init: 'xavier-uniform', generator: new Generator(SEED) });
-  const optimizer = new SGD(model.parameters(), { lr: LR, momentum: MOMENTUM });
-  return runEpochs('nabla', (x, y) => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(x), y);
-    loss.backward();
-    optimizer.step();
-    return loss.item();
-  });
-}
-
-// --- TensorFlow.js (tfjs-core + pure-JS CPU backend) -------------------------------------------
-// tfjs-core's Node bundle ships without gradient definitions (the @tensorflow/tfjs umbrella package
-// adds them). Its own definitions are in dist/register_all_gradients.js, an ES module tree written for
-// bundlers (extensionless relative imports), so a resolve hook adds '.js' / '/index.js' for those.
-// They register into tfjs's global registry, shared with the Node bundle. tfjs-layers is not a
-// dependency either, so the dense layers are written out: h = sigmoid(h W + b), W glorot-uniform, b zeros.
-const TF_RESOLVE_HOOK = `export async function resolve(spec, ctx, next) {
-  try { return await next(spec, ctx); } catch (err) {
-    if (!/^\\.\\.?\\//.test(spec) || !ctx.parentURL?.includes('/@tensorflow/')) throw err;
-    try { return await next(spec + '.js', ctx); } catch { return next(spec + '/index.js', ctx); }
-  }
-}`;
-
-async function loadTfjs() {
-  register('data:text/javascript,' + encodeURIComponent(TF_RESOLVE_HOOK));
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  await tf.setBackend('cpu');
-  const warn = console.warn;
-  console.warn = () => {}; // the CPU backend's first write suggests installing tfjs-node
-  try { tf.tensor([0]).dispose(); } finally { console.warn = warn; }
-  return tf;
-}
-
-async function benchTfjs() {
-  let tf;
-  try {
-    tf = await loadTfjs();
-  } catch (err) {
-    log(`  tfjs: skipped (${err.code ?? err.message}); install @tensorflow/tfjs-core and @tensorflow/tfjs-backend-cpu to compare`);
-    return null;
-  }
-  const layers = [];
-  for (let i = 0; i + 1 < SIZES.length; i++) {
-    const [fanIn, fanOut] = [SIZES[i], SIZES[i + 1]];
-    const limit = Math.sqrt(6 / (fanIn + fanOut));
-    layers.push({
-      w: tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', SEED + i)),
-      b: tf.variable(tf.zeros([fanOut])),
-    });
-  }
-  const forward = (x) => layers.reduce((h, { w, b }, i) => {
-    const z = tf.add(tf.matMul(h, w), b);
-    return i + 1 < layers.length ? tf.sigmoid(z) : z;
-  }, x);
-  const optimizer = tf.train.momentum(LR, MOMENTUM);
-  const step = (x, y) => tf.tidy(() => {
-    const xs = tf.tensor2d(x.data, x.shape);
-    const ys = tf.oneHot(tf.tensor1d(y.data, 'int32'), 10);
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, forward(xs)), true);
-    return loss.dataSync()[0];
-  });
-  const result = runEpochs('tfjs ', step, () => ({ numTensors: tf.memory().numTensors }));
-  const counts = result.map((r) => r.numTensors);
-  if (new Set(counts).size !== 1) log(`  warning: tfjs tensor count changed between epochs: ${counts.join(' -> ')}`);
-  return { result, version: tf.version_core };
-}
-
 // --- run and report ----------------------------------------------------------------------------
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-log(`nabla vs tfjs-cpu: MLP ${SIZES.join('-')} (sigmoid), softmax cross-entropy, SGD lr ${LR} momentum ${MOMENTUM}, batch ${BATCH}`);
+log(`nabla vs tfjs-cpu vs jax-js-wasm: MLP ${SIZES.join('-')} (sigmoid), softmax cross-entropy, SGD lr ${LR} momentum ${MOMENTUM}, batch ${BATCH}`);
 log(`${new Date().toISOString()}  ${cpu} x${os.cpus().length}  node ${process.version}  ${os.platform()} ${os.release()}`);
 log(`data: ${files.dir} (${files.source}), ${N} training samples; ${WARMUP} warm-up batches, ${EPOCHS} timed epoch(s)`);
 if (!globalThis.gc) log('note: run with node --expose-gc for comparable memory figures');
@@ -163,10 +95,13 @@ const start = memory();
 log(`memory before training: heap ${start.heapMB.toFixed(1)} MB  rss ${start.rssMB.toFixed(1)} MB`);
 
 const rows = [];
-if (args.only !== 'tfjs') rows.push({ library: 'nabla', version: NABLA_VERSION, epochs: benchNabla() });
-if (args.only !== 'nabla') {
-  const tfjs = await benchTfjs();
-  if (tfjs) rows.push({ library: 'tfjs-cpu', version: tfjs.version, epochs: tfjs.result });
+for (const [key, setup] of Object.entries(LIBRARIES)) {
+  if (args.only !== undefined && args.only !== key) continue;
+  const lib = await setup({ sizes: SIZES, lr: LR, momentum: MOMENTUM, seed: SEED, log });
+  if (!lib) continue; // not installed: setup printed a note
+  const epochs = runEpochs(key.padEnd(5), lib.step, lib.extra);
+  lib.finish?.();
+  rows.push({ library: lib.library, version: lib.version, epochs });
 }
 
 // Summary: throughput over all timed epochs; the best epoch is less sensitive to other load.
@@ -180,24 +115,41 @@ const summary = rows.map(({ library, version, epochs }) => {
     ...(last.numTensors !== undefined && { numTensors: epochs.map((e) => e.numTensors) }),
   };
 });
-const base = summary.find((s) => s.library === 'tfjs-cpu');
-const nabla = summary.find((s) => s.library === 'nabla');
-const ratio = base && nabla ? nabla.samplesPerS / base.samplesPerS : null;
-const ratioBest = base && nabla ? base.bestSecondsPerEpoch / nabla.bestSecondsPerEpoch : null;
+/** nabla's throughput over another library's, over all timed epochs and best epoch vs best epoch. */
+function ratios(other) {
+  const nabla = summary.find((s) => s.library === 'nabla');
+  const base = summary.find((s) => s.library === other);
+  if (!nabla || !base) return { all: null, best: null };
+  return { all: nabla.samplesPerS / base.samplesPerS, best: base.bestSecondsPerEpoch / nabla.bestSecondsPerEpoch };
+}
+const vsTfjs = ratios('tfjs-cpu');
+const vsJax = ratios('jax-js-wasm');
 
 if (args.json) {
   const meta = { date: new Date().toISOString(), cpu, node: process.version, batch: BATCH, warmup: WARMUP, data: files.source };
-  for (const s of summary) console.log(JSON.stringify({ ...s, ratioNablaToTfjs: ratio, ratioBestEpoch: ratioBest, ...meta }));
+  const ratioFields = {
+    ratioNablaToTfjs: vsTfjs.all, ratioBestEpoch: vsTfjs.best, ratioNablaToJax: vsJax.all, ratioBestEpochNablaToJax: vsJax.best,
+  };
+  for (const s of summary) console.log(JSON.stringify({ ...s, ...ratioFields, ...meta }));
 } else {
   const pad = (v, n) => String(v).padStart(n);
   log();
-  log(`${'library'.padEnd(18)}${pad('samples/s', 11)}${pad('s/epoch', 9)}${pad('best s', 8)}${pad('final loss', 12)}`);
+  log(`${'library'.padEnd(20)}${pad('samples/s', 11)}${pad('s/epoch', 9)}${pad('best s', 8)}${pad('final loss', 12)}`);
   for (const s of summary) {
-    log(`${`${s.library} ${s.version}`.padEnd(18)}${pad(s.samplesPerS.toFixed(0), 11)}${pad(s.secondsPerEpoch.toFixed(2), 9)}` +
+    log(`${`${s.library} ${s.version}`.padEnd(20)}${pad(s.samplesPerS.toFixed(0), 11)}${pad(s.secondsPerEpoch.toFixed(2), 9)}` +
       `${pad(s.bestSecondsPerEpoch.toFixed(2), 8)}${pad(s.finalLoss.toFixed(4), 12)}`);
   }
-  if (ratio !== null) log(`nabla/tfjs throughput ratio: ${ratio.toFixed(2)}x over all timed epochs, ${ratioBest.toFixed(2)}x best epoch vs best epoch`);
+  for (const [name, r] of [['tfjs', vsTfjs], ['jax-js', vsJax]]) {
+    if (r.all !== null) log(`nabla/${name} throughput ratio: ${r.all.toFixed(2)}x over all timed epochs, ${r.best.toFixed(2)}x best epoch vs best epoch`);
+  }
   for (const s of summary) {
     if (!(s.finalLoss < 0.6)) log(`warning: ${s.library} final-epoch loss ${s.finalLoss.toFixed(4)} is high` + (EPOCHS === 1 ? ' (epoch 1 averages in the untrained start; try --epochs 2)' : '; is it learning?'));
+    const counts = s.numTensors ?? [];
+    if (new Set(counts).size > 1) log(`warning: ${s.library} tensor count changed between epochs: ${counts.join(' -> ')}`);
+  }
+  // Same batches and the same math, different random initial weights: final losses should be close.
+  const losses = summary.map((s) => s.finalLoss);
+  if (losses.length > 1 && Math.max(...losses) > 1.25 * Math.min(...losses)) {
+    log(`warning: final-epoch losses differ by more than 25% (${summary.map((s) => `${s.library} ${s.finalLoss.toFixed(4)}`).join(', ')})`);
   }
 }

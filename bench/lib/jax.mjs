@@ -1,0 +1,76 @@
+// jax-js (@jax-js/jax) on its WebAssembly backend, with the whole training step under `jit`.
+//
+// jax-js is functional, like JAX: the parameters are a tree of arrays ([{ w, b }, ...]), the loss is a
+// function of them, `valueAndGrad(loss)` gives the loss and the gradient tree, and the update returns new
+// parameter and velocity trees. `jit` traces that step once per input shape and compiles it into fused
+// WebAssembly (SIMD) kernels. SGD with momentum is written out as PyTorch defines it: v = m v + g,
+// p = p - lr v (jax-js itself has no optimizers; @jax-js/optax is a separate package).
+//
+// Memory model: every array is reference-counted and every jax-js function, jitted ones included,
+// takes ownership of (consumes) its array arguments. `a.ref` adds a reference for a second use,
+// `tree.ref` / `tree.dispose` do it for a whole tree, and `item()` reads a scalar and consumes it.
+// So each step consumes the old parameters, velocities and the batch, and returns new ones.
+import { readFileSync } from 'node:fs';
+
+/**
+ * Returns `{ library, version, step(x, y) -> loss, finish() }`, or null (after a note) when jax-js is
+ * not installed or has no wasm backend. x, y: nabla tensors (float32 [B, 784], int32 [B]).
+ */
+export async function setupJax({ sizes, lr, momentum, seed, log }) {
+  let jax;
+  try {
+    jax = await import('@jax-js/jax');
+  } catch (err) {
+    log(`  jax-js: skipped (${err.code ?? err.message}); install @jax-js/jax to compare`);
+    return null;
+  }
+  const { defaultDevice, init, jit, nn, numpy: np, random, tree, valueAndGrad } = jax;
+  // Plain init() also probes WebGPU, which reads `navigator` (no such global before Node 21) and throws.
+  if (!(await init('wasm')).includes('wasm')) {
+    log('  jax-js: skipped (no WebAssembly backend)');
+    return null;
+  }
+  defaultDevice('wasm');
+  // jax-js runs wasm kernels on a pool of Web Workers only when both SharedArrayBuffer and a global
+  // Worker exist. Node has no global Worker, so here its kernels run on the main thread.
+  if (typeof Worker !== 'undefined') log('  note: a global Worker exists, so jax-js may run its kernels on several threads');
+  const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@jax-js/jax')), 'utf8')).version;
+
+  // Glorot-uniform weights from jax-js's own PRNG, zero biases.
+  const keys = random.split(random.key(seed), sizes.length - 1);
+  let params = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const [fanIn, fanOut] = [sizes[i], sizes[i + 1]];
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    params.push({ w: random.uniform(keys.ref.slice(i), [fanIn, fanOut], { minval: -limit, maxval: limit }), b: np.zeros([fanOut]) });
+  }
+  keys.dispose();
+  let velocity = tree.map((p) => np.zerosLike(p.ref), params);
+
+  /** Mean softmax cross-entropy of the logits; consumes params, x and y (each array is used once). */
+  const loss = (params, x, y) => {
+    const logits = params.reduce((h, { w, b }, i) => {
+      const z = np.matmul(h, w).add(b);
+      return i + 1 < params.length ? nn.sigmoid(z) : z;
+    }, x);
+    return nn.logSoftmax(logits).mul(nn.oneHot(y, sizes.at(-1))).sum(-1).mean().neg();
+  };
+  const trainStep = jit((params, velocity, x, y) => {
+    const [lossValue, grads] = valueAndGrad(loss)(tree.ref(params), x, y);
+    const newVelocity = tree.map((v, g) => v.mul(momentum).add(g), velocity, grads);
+    const newParams = tree.map((p, v) => p.sub(v.mul(lr)), params, tree.ref(newVelocity));
+    return [newParams, newVelocity, lossValue];
+  });
+
+  const step = (x, y) => {
+    let lossValue;
+    [params, velocity, lossValue] = trainStep(params, velocity,
+      np.array(x.data, { shape: x.shape }), np.array(y.data, { dtype: np.int32 }));
+    return lossValue.item();
+  };
+  const finish = () => {
+    trainStep.dispose();
+    tree.dispose([params, velocity]);
+  };
+  return { library: 'jax-js-wasm', version, step, finish };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../../src/index.js';
 import { Adam, AdamW } from '../../src/optim/index.js';
-import { expectClose, leastSquares, param, quadraticBackward, quadraticGrad, values } from './helpers.js';
+import { expectClose, leastSquares, param, quadraticBackward, quadraticGrad, trajectory, values } from './helpers.js';
 
 const X0 = [1, -2, 3];
 
@@ -30,15 +30,7 @@ function reference(r: Ref, steps: number): number[][] {
 }
 
 function run(make: (p: ReturnType<typeof param>) => Adam, steps: number): number[][] {
-  const p = param(X0);
-  const opt = make(p);
-  const out: number[][] = [];
-  for (let t = 0; t < steps; t++) {
-    quadraticBackward(p);
-    opt.step();
-    out.push(values(p));
-  }
-  return out;
+  return trajectory(X0, make, steps);
 }
 
 const base = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 0, decoupled: 0 };

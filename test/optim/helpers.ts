@@ -52,3 +52,16 @@ export function expectClose(actual: readonly number[], expected: readonly number
     if (!(Math.abs(a - expected[i]) <= tol)) throw new Error(`[${i}] ${a} vs expected ${expected[i]} (tolerance ${tol}); actual ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   });
 }
+
+/** Runs `steps` optimizer steps on the quadratic from x0 and returns the parameter after each. */
+export function trajectory(x0: number[], makeOptimizer: (p: Tensor) => { step(): unknown }, steps: number): number[][] {
+  const p = param(x0);
+  const opt = makeOptimizer(p);
+  const out: number[][] = [];
+  for (let t = 0; t < steps; t++) {
+    quadraticBackward(p);
+    opt.step();
+    out.push(values(p));
+  }
+  return out;
+}

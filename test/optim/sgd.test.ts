@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SGD } from '../../src/optim/index.js';
-import { expectClose, leastSquares, param, quadraticBackward, quadraticGrad, values } from './helpers.js';
+import { expectClose, leastSquares, param, quadraticBackward, quadraticGrad, trajectory, values } from './helpers.js';
 
 const X0 = [1, -2, 3];
 
 /** Runs `steps` SGD steps on the quadratic and returns the parameter after each. */
 function run(options: ConstructorParameters<typeof SGD>[1], steps: number): number[][] {
-  const p = param(X0);
-  const opt = new SGD([p], options);
-  const out: number[][] = [];
-  for (let t = 0; t < steps; t++) {
-    quadraticBackward(p);
-    opt.step();
-    out.push(values(p));
-  }
-  return out;
+  return trajectory(X0, (p) => new SGD([p], options), steps);
 }
 
 describe('SGD', () => {

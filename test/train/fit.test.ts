@@ -1,7 +1,13 @@
 import { dirname, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+
+// A full collection before each memory reading, so that garbage not yet collected does not count.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** The shared datasets sit beside the repository (<repo>/../shared/datasets), wherever it is cloned. */
 const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
@@ -69,6 +75,7 @@ describe(`fit: ${DEFAULT.hiddenSizes.join('-')} relu MLP, kaiming-uniform, Adam(
       onBatch: (p) => batches.push({ ...p }),
       onEpoch: (r) => {
         epochs.push(r);
+        collectGarbage();
         const m = process.memoryUsage();
         memory.push({ heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers });
       },

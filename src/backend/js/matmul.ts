@@ -12,7 +12,7 @@ import { applyActivation } from './elementwise.js';
 const TILE_N = 256;
 const TILE_K = 128;
 /** Below this fraction of nonzeros an operand is walked through its nonzeros. */
-const SPARSE_DENSITY = 0.4;
+const SPARSE_DENSITY = 0.6;
 
 /**
  * The nonzeros of a row-major [rows, length] block: by row (CSR: row r's column indices and values

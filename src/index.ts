@@ -14,13 +14,14 @@ export { sum, mean, max, min, argmax, argmin, logsumexp, variance as var, std, t
 export { matmul } from './ops/matmul.js';
 export { reshape, flatten, permute, transpose, squeeze, unsqueeze, broadcastTo, slice, concat, stack, type SliceSpec } from './ops/shape.js';
 export { gather, oneHot } from './ops/indexing.js';
-export { linear, softmax, logSoftmax, softmaxCrossEntropy, type Reduction } from './ops/nn.js';
+export { linear, softmax, logSoftmax, softmaxCrossEntropy, dropout, type DropoutOptions, type Reduction } from './ops/nn.js';
 
 export * as init from './nn/init.js';
 export { Module } from './nn/module.js';
 export { Parameter } from './nn/parameter.js';
 export { Linear, type LinearOptions } from './nn/layers/linear.js';
 export { Sequential } from './nn/layers/sequential.js';
+export { Dropout } from './nn/layers/dropout.js';
 export { Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax, Identity, Flatten, FusableActivation } from './nn/layers/activations.js';
 export { mlp, ACTIVATION_NAMES, type ActivationName, type MlpConfig } from './nn/mlp.js';
 export { summarize, type LayerSummary } from './nn/summary.js';

@@ -31,6 +31,7 @@ dataOptions(
 )
   .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)').argParser(sizeList).default([40, 30, 20], '40,30,20'))
   .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default('sigmoid'))
+  .option('--dropout <p>', 'dropout probability after each hidden activation', number(0, 1, { inclusiveMax: false }), 0)
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
   .addOption(new Option('--loss <name>', 'loss on the softmax output').choices(LOSS_NAMES).default('cross-entropy'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))

@@ -24,6 +24,7 @@ export interface TrainFlags extends OptimizerFlags {
   download: boolean;
   hidden: number[];
   activation: ActivationName;
+  dropout: number;
   init: InitName;
   loss: LossName;
   epochs: number;
@@ -51,7 +52,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (train.length === 0) throw new UsageError(`no training samples left after holding out --val-split ${flags.valSplit} of ${pool.length}`);
   say(`data: ${flags.dataset} from ${data.files.source} (${data.files.dir}): ${train.length} train, ${validation.length} validation, ${data.test.length} test samples`);
 
-  const config: MlpConfig = { inputSize: 784, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation };
+  const config: MlpConfig = { inputSize: 784, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation, dropout: flags.dropout };
   const model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
   const optimizer = buildOptimizer(model.parameters(), flags);
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);

@@ -1,6 +1,7 @@
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { initializeLinear, type InitName } from './init.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from './layers/activations.js';
+import { Dropout } from './layers/dropout.js';
 import { Linear } from './layers/linear.js';
 import { Sequential } from './layers/sequential.js';
 import type { Module } from './module.js';
@@ -14,6 +15,8 @@ export interface MlpConfig {
   hiddenSizes: number[];
   outputSize: number;
   activation: ActivationName;
+  /** Dropout probability after each hidden activation (0 or absent: none). */
+  dropout?: number;
 }
 
 function activationModule(name: ActivationName): Module {
@@ -31,7 +34,7 @@ const GAIN_NAME: Record<ActivationName, 'sigmoid' | 'relu' | 'leaky_relu' | 'tan
 };
 
 /**
- * Linear -> activation for each hidden size, then a final Linear producing logits (the output
+ * Linear -> activation (-> dropout) for each hidden size, then a final Linear producing logits (the output
  * softmax is part of the loss). Parameter names match PyTorch's nn.Sequential: 0.weight, 0.bias, 2.weight, ...
  */
 export function mlp(config: MlpConfig, options: { init?: InitName; generator?: Generator } = {}): Sequential {
@@ -47,6 +50,7 @@ export function mlp(config: MlpConfig, options: { init?: InitName; generator?: G
     initializeLinear(layer.weight, layer.bias, init, { nonlinearity: isHidden ? GAIN_NAME[config.activation] : 'linear', generator });
     layers.push(layer);
     if (isHidden) layers.push(activationModule(config.activation));
+    if (isHidden && config.dropout) layers.push(new Dropout(config.dropout, { generator }));
   }
   return new Sequential(...layers);
 }

@@ -2,6 +2,7 @@ import { record } from '../autograd/graph.js';
 import type { Activation } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { isFloat } from '../tensor/dtype.js';
+import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { activationBackward, leakyRelu } from './elementwise.js';
@@ -107,4 +108,27 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
     const gTarget = target.requiresGrad ? logSoftmax(logits.detach(), 1).neg().mul(scale) : null;
     return [gLogits, gTarget];
   });
+}
+
+export interface DropoutOptions {
+  /** Dropout is the identity unless training (as PyTorch's F.dropout with training=False). */
+  training?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Zeroes each element with probability p and scales the survivors by 1 / (1 - p) (inverted
+ * dropout), so the expected value is unchanged and evaluation needs no rescaling.
+ */
+export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  const { training = true, generator = defaultGenerator } = options;
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability p must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  if (!isFloat(x.dtype)) throw new TypeError(`dropout: expected a float tensor, got ${x.dtype}`);
+  const mask = Tensor.empty(x.shape, x.dtype);
+  if (p < 1) {
+    const scale = 1 / (1 - p);
+    for (let i = 0; i < mask.size; i++) if (generator.uniform() >= p) mask.data[i] = scale;
+  }
+  return x.mul(mask);
 }

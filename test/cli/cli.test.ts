@@ -30,7 +30,7 @@ import {
 } from './helpers.js';
 
 const TRAIN_FLAGS = [
-  '--dataset', '--data-dir', '--no-download', '--hidden', '--activation', '--init', '--loss', '--optimizer', '--lr',
+  '--dataset', '--data-dir', '--no-download', '--hidden', '--activation', '--dropout', '--init', '--loss', '--optimizer', '--lr',
   '--momentum', '--dampening', '--nesterov', '--weight-decay', '--beta1', '--beta2', '--eps', '--schedule', '--step-size',
   '--gamma', '--warmup', '--clip-norm', '--epochs', '--train-samples', '--batch-size', '--val-split', '--seed', '--json', '--save',
 ];
@@ -179,7 +179,7 @@ describe('train --json, --save and eval on Fashion-MNIST', () => {
     expect(summary.seconds as number).toBeCloseTo(records.reduce((s, r) => s + (r.seconds as number), 0), 6);
     expect(summary.dataset).toBe('fashion-mnist');
     expect(summary.data_source).toBe(`--data-dir ${DATASETS}`);
-    expect(summary.model).toEqual({ inputSize: 784, hiddenSizes: [32, 16], outputSize: 10, activation: 'sigmoid' });
+    expect(summary.model).toEqual({ inputSize: 784, hiddenSizes: [32, 16], outputSize: 10, activation: 'sigmoid', dropout: 0 });
     expect(summary.parameters).toBe(784 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10);
     expect(summary.saved).toBe(saved);
   });
@@ -224,7 +224,7 @@ describe('train --json, --save and eval on Fashion-MNIST', () => {
     expect(fileSize).toBe(8 + headerLength + bytes);
     const metadata = header.__metadata__ as Record<string, string>;
     for (const value of Object.values(metadata)) expect(typeof value).toBe('string');
-    expect(JSON.parse(metadata.config!)).toEqual({ inputSize: 784, hiddenSizes: [32, 16], outputSize: 10, activation: 'sigmoid' });
+    expect(JSON.parse(metadata.config!)).toEqual({ inputSize: 784, hiddenSizes: [32, 16], outputSize: 10, activation: 'sigmoid', dropout: 0 });
     expect(metadata.dataset).toBe('fashion-mnist');
   });
 
@@ -347,6 +347,7 @@ describe('every option choice runs at tiny scale', () => {
     ['adamw with every Adam flag and --hidden "" (no hidden layer)', ['--optimizer', 'adamw', '--lr', '0.01', '--beta1', '0.8', '--beta2', '0.99', '--eps', '1e-6', '--weight-decay', '0.01', '--hidden', ''], [0.01, 0.005]],
     ['--dampening, --batch-size larger than the data, --hidden 8', ['--dampening', '0.5', '--batch-size', '1000', '--hidden', '8'], [0.1, 0.05]],
     ['--schedule none keeps the rate constant', ['--schedule', 'none', '--epochs', '3'], [0.1, 0.1, 0.1]],
+    ['--dropout 0.3 with relu', ['--dropout', '0.3', '--activation', 'relu'], [0.1, 0.05]],
   ];
   it.each(schedules)('%s', async (_, flags, lrs) => {
     const r = await cli(['train', '--json', '--dataset', 'fashion-mnist', '--data-dir', tiny, ...TINY, ...flags]);
@@ -431,6 +432,7 @@ describe('bad input: exit code 1, one "nabla: error:" line on stderr, nothing on
     ['unknown --optimizer', () => ['train', '--optimizer', 'rmsprop'], /--optimizer.*'rmsprop'/],
     ['--hidden 4,x', () => ['train', '--hidden', '4,x'], /--hidden.*'4,x'/],
     ['--lr -1', () => ['train', '--lr', '-1'], /--lr.*'-1'/],
+    ['--dropout 1', () => ['train', '--dropout', '1'], /--dropout.*'1'/],
     ['--lr abc', () => ['train', '--lr', 'abc'], /--lr.*'abc'/],
     ['--epochs 0', () => ['train', '--epochs', '0'], /--epochs.*'0'/],
     ['--batch-size 1.5', () => ['train', '--batch-size', '1.5'], /--batch-size.*'1\.5'/],

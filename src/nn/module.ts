@@ -96,11 +96,28 @@ export abstract class Module {
     });
   }
 
+  /** PyTorch's layout: one line per child, nested; an array field prints as a ModuleList. */
   toString(): string {
-    const children = [...this.namedChildren()];
-    const head = `${this.constructor.name}(${this.extraRepr()}`;
-    if (children.length === 0) return `${head})`;
-    const lines = children.map(([name, child]) => `  (${name}): ${child.toString().replace(/\n/g, '\n  ')}`);
-    return `${head}\n${lines.join('\n')}\n)`;
+    const entries: { label: string; text: string }[] = [];
+    const lists = new Map<string, string[]>();
+    for (const [name, child] of this.namedChildren()) {
+      const [field, index] = name.split('.');
+      if (index === undefined) {
+        entries.push({ label: field, text: child.toString() });
+        continue;
+      }
+      if (!lists.has(field)) {
+        lists.set(field, []);
+        entries.push({ label: field, text: '' });
+      }
+      lists.get(field)!.push(`(${index}): ${child.toString()}`);
+    }
+    const lines = entries.map(({ label, text }) => `(${label}): ${lists.has(label) ? block('ModuleList', '', lists.get(label)!) : text}`);
+    return block(this.constructor.name, this.extraRepr(), lines);
   }
+}
+
+function block(name: string, extra: string, lines: readonly string[]): string {
+  if (lines.length === 0) return `${name}(${extra})`;
+  return `${name}(${extra}\n${lines.map((l) => '  ' + l.replace(/\n/g, '\n  ')).join('\n')}\n)`;
 }

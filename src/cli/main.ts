@@ -35,7 +35,7 @@ dataOptions(
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
   .addOption(new Option('--loss <name>', 'loss on the softmax output').choices(LOSS_NAMES).default('cross-entropy'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))
-  .option('--lr <rate>', 'learning rate (default 0.1 for sgd, 0.001 for adam/adamw)', number(0))
+  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu; adam/adamw 0.001)', number(0))
   .option('--momentum <m>', 'SGD momentum', number(0), 0.9)
   .option('--dampening <d>', 'SGD dampening (equal to momentum gives the running-average form)', number(0, 1), 0)
   .option('--nesterov', 'SGD with Nesterov momentum', false)

@@ -2,6 +2,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CosineAnnealingLR, LinearWarmup, type LRScheduler, SequentialLR, StepLR } from '../optim/schedules.js';
 import { SGD } from '../optim/sgd.js';
+import type { ActivationName } from '../nn/mlp.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UsageError } from './errors.js';
 
@@ -32,15 +33,25 @@ export function checkOptimizerFlags(flags: OptimizerFlags, epochs: number): void
   if (flags.warmup >= epochs) throw new UsageError(`--warmup ${flags.warmup} must be shorter than --epochs ${epochs}`);
 }
 
-export function buildOptimizer(params: Tensor[], flags: OptimizerFlags): Optimizer {
-  const { momentum, dampening, nesterov, weightDecay, beta1, beta2, eps } = flags;
+/**
+ * The learning rate when --lr is not given. For SGD it depends on the activation: the slopes of
+ * sigmoid and tanh shrink the gradients (sigmoid's is at most 1/4) and want the larger step, while
+ * ReLU networks with He initialization train better with half of it (measured on Fashion-MNIST).
+ */
+export function defaultLearningRate(optimizer: OptimizerFlags['optimizer'], activation: ActivationName): number {
+  if (optimizer !== 'sgd') return 1e-3;
+  return activation === 'relu' || activation === 'leaky-relu' ? 0.05 : 0.1;
+}
+
+export function buildOptimizer(params: Tensor[], flags: OptimizerFlags & { lr: number }): Optimizer {
+  const { lr, momentum, dampening, nesterov, weightDecay, beta1, beta2, eps } = flags;
   switch (flags.optimizer) {
     case 'sgd':
-      return new SGD(params, { lr: flags.lr ?? 0.1, momentum, dampening, nesterov, weightDecay });
+      return new SGD(params, { lr, momentum, dampening, nesterov, weightDecay });
     case 'adam':
-      return new Adam(params, { lr: flags.lr ?? 1e-3, betas: [beta1, beta2], eps, weightDecay });
+      return new Adam(params, { lr, betas: [beta1, beta2], eps, weightDecay });
     case 'adamw':
-      return new AdamW(params, { lr: flags.lr ?? 1e-3, betas: [beta1, beta2], eps, weightDecay });
+      return new AdamW(params, { lr, betas: [beta1, beta2], eps, weightDecay });
   }
 }
 

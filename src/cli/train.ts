@@ -15,7 +15,7 @@ import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
 import { epochProgressBar } from './progress.js';
-import { buildOptimizer, buildScheduler, checkOptimizerFlags, type OptimizerFlags } from './optimizer-flags.js';
+import { buildOptimizer, buildScheduler, checkOptimizerFlags, defaultLearningRate, type OptimizerFlags } from './optimizer-flags.js';
 import { formatPercent, metricsTable, table } from './report.js';
 
 export interface TrainFlags extends OptimizerFlags {
@@ -54,7 +54,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
 
   const config: MlpConfig = { inputSize: 784, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation, dropout: flags.dropout };
   const model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
-  const optimizer = buildOptimizer(model.parameters(), flags);
+  const optimizer = buildOptimizer(model.parameters(), { ...flags, lr: flags.lr ?? defaultLearningRate(flags.optimizer, flags.activation) });
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
   if (!flags.json) {
     const layers = table(['#', 'layer', 'output shape', 'parameters', 'formula'], process.stderr);

@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-
 /** Every error raised by the data layer; its message is one line, fit to print as is. */
 export class DataError extends Error {
   override name = 'DataError';
@@ -30,7 +27,7 @@ const TYPE_NAMES: Record<number, string> = {
 const hex = (n: number, digits: number) => '0x' + n.toString(16).padStart(digits, '0');
 
 /** Messages from zlib or the file system may span lines; the data layer promises one. */
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+export const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
 /**
  * Parses an uncompressed IDX file held in memory. `name` only labels errors.
@@ -75,24 +72,4 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
     fail(actual < expected ? `truncated: ${says}` : `too long: ${says} (${actual - expected} extra bytes)`);
   }
   return { shape, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, expected) };
-}
-
-/** Reads an unsigned-byte IDX file, gzip-compressed (detected by its magic bytes) or raw. */
-export function readIdxFile(path: string): IdxArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const problem = e.code === 'ENOENT' ? 'file not found' : `cannot read: ${oneLine(e.message)}`;
-    throw new DataError(`${path}: ${problem}`, { cause: err });
-  }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      throw new DataError(`${path}: corrupt gzip data: ${oneLine((err as Error).message)}`, { cause: err });
-    }
-  }
-  return parseIdx(bytes, path);
 }

@@ -4,7 +4,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { DataError } from './idx.js';
+import { DataError, oneLine } from './idx.js';
 
 export type DatasetName = 'mnist' | 'fashion-mnist';
 export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist'];
@@ -92,8 +92,6 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
     installed: () => [{ dir: '/usr/share/datasets/fashion-mnist', source: 'Debian dataset-fashion-mnist' }],
   },
 };
-
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
 const MANUAL_HINT = 'put the four files in a directory and pass --data-dir DIR or set NABLA_DATA_DIR';
 

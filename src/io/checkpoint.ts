@@ -1,7 +1,8 @@
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { loadSafetensors, type RawTensor, saveSafetensors, type SafetensorsDType, SafetensorsError } from './safetensors.js';
+import { type RawTensor, type SafetensorsDType, SafetensorsError } from './safetensors.js';
+import { loadSafetensors, saveSafetensors } from './safetensors-file.js';
 
 const TO_SAFETENSORS: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32' };
 

@@ -14,11 +14,9 @@
  * bytes, which assumes a little-endian host (every platform Node supports in
  * practice).
  *
- * This module is standalone: plain typed arrays in, plain typed arrays out.
+ * This module is standalone and has no I/O (it runs in browsers too): plain typed arrays in,
+ * plain typed arrays out. Reading and writing files is in safetensors-file.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 
 export type SafetensorsDType = 'F32' | 'F64' | 'I32';
 
@@ -74,17 +72,11 @@ const q = (s: string): string => JSON.stringify(s);
 // Encoding
 // ---------------------------------------------------------------------------
 
+/** The bytes of a safetensors file; `label` (the file name, when there is one) prefixes errors. */
 export function encodeSafetensors(
   tensors: Record<string, RawTensor>,
   metadata?: Record<string, string>,
-): Uint8Array {
-  return encode(tensors, metadata, 'encodeSafetensors');
-}
-
-function encode(
-  tensors: Record<string, RawTensor>,
-  metadata: Record<string, string> | undefined,
-  label: string,
+  label = 'encodeSafetensors',
 ): Uint8Array {
   const fail = (problem: string): never => {
     throw new SafetensorsError(`${label}: ${problem}`);
@@ -250,38 +242,3 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
  * Write atomically: encode, write a temp file next to `path`, flush it, then
  * rename over `path`. Readers see either the old file or the complete new one.
  */
-export async function saveSafetensors(
-  path: string,
-  tensors: Record<string, RawTensor>,
-  metadata?: Record<string, string>,
-): Promise<void> {
-  const bytes = encode(tensors, metadata, path);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    const { code, message } = err as NodeJS.ErrnoException;
-    throw new SafetensorsError(`${path}: cannot write file (${code ?? message})`);
-  }
-}
-
-export async function loadSafetensors(path: string): Promise<SafetensorsContents> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SafetensorsError(`${path}: no such file`);
-    throw new SafetensorsError(`${path}: cannot read file (${code ?? (err as Error).message})`);
-  }
-  return decodeSafetensors(bytes, path);
-}

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, parseIdx, readIdxFile } from '../../src/data/idx.js';
+import { DataError, parseIdx } from '../../src/data/idx.js';
+import { readIdxFile } from '../../src/data/idx-file.js';
 
 const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
 const mnist = (file: string) => join(DATASETS, 'mnist', file);

@@ -4,7 +4,8 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataError, readIdxFile } from '../../src/data/idx.js';
+import { DataError } from '../../src/data/idx.js';
+import { readIdxFile } from '../../src/data/idx-file.js';
 import { DATASETS, FILE_NAMES, locateDataset, type LocateOptions } from '../../src/data/sources.js';
 
 const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');

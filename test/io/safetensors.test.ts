@@ -2,14 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  loadSafetensors,
-  saveSafetensors,
-  SafetensorsError,
-  type RawTensor,
-} from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError, type RawTensor } from '../../src/io/safetensors.js';
+import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors-file.js';
 
 /** Build a file from a header given as a raw string (not padded) and a data buffer. */
 function buildFile(header: string, data: Uint8Array = new Uint8Array(0), declaredLength?: bigint): Uint8Array {

@@ -1,0 +1,42 @@
+// Everything that runs anywhere JavaScript runs (Node, browsers, workers): no file system, no
+// Node built-ins. src/index.ts adds the Node-only parts (files, dataset lookup and download).
+export { Tensor, type TensorLike, type NestedArray, type Axes } from './tensor/tensor.js';
+export { type DType, type FloatDType, type TypedArray } from './tensor/dtype.js';
+export { ShapeError, type Shape } from './tensor/shape.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export { noGrad, isGradEnabled, backward, type GradFn } from './autograd/graph.js';
+export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
+export { getBackend, setBackend } from './backend/registry.js';
+export type { Backend, Activation } from './backend/backend.js';
+export * from './ops/creation.js';
+export { add, sub, mul, div, pow, maximum, minimum } from './ops/arithmetic.js';
+export { neg, abs, exp, log, log1p, sqrt, square, reciprocal, sin, cos, sign, floor, ceil, round, sigmoid, tanh, relu, leakyRelu } from './ops/elementwise.js';
+export { eq, ne, lt, le, gt, ge, where, clamp } from './ops/compare.js';
+export { sum, mean, max, min, argmax, argmin, logsumexp, variance as var, std, type VarianceOptions } from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export { reshape, flatten, permute, transpose, squeeze, unsqueeze, broadcastTo, slice, concat, stack, type SliceSpec } from './ops/shape.js';
+export { gather, oneHot } from './ops/indexing.js';
+export { linear, softmax, logSoftmax, softmaxCrossEntropy, dropout, type DropoutOptions, type Reduction } from './ops/nn.js';
+
+export * as init from './nn/init.js';
+export { Module } from './nn/module.js';
+export { Parameter } from './nn/parameter.js';
+export { Linear, type LinearOptions } from './nn/layers/linear.js';
+export { Sequential } from './nn/layers/sequential.js';
+export { Dropout } from './nn/layers/dropout.js';
+export { Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax, Identity, Flatten, FusableActivation } from './nn/layers/activations.js';
+export { mlp, ACTIVATION_NAMES, type ActivationName, type MlpConfig } from './nn/mlp.js';
+export { summarize, type LayerSummary } from './nn/summary.js';
+export { INIT_NAMES, type InitName } from './nn/init.js';
+export { mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, LOSS_NAMES, type LossName } from './nn/losses.js';
+export * from './optim/index.js';
+export { DataError, parseIdx, type IdxArray } from './data/idx.js';
+export { imageDataset, CLASS_NAMES, type ImageDataOptions } from './data/image-dataset.js';
+export type { DatasetName } from './data/sources.js';
+export { TensorDataset } from './data/dataset.js';
+export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
+export { trainValidationSplit } from './data/split.js';
+export { fit, TrainingDivergedError, type FitOptions, type EpochRecord, type BatchProgress } from './train/fit.js';
+export { evaluate, countCorrect, type Metrics } from './train/evaluate.js';
+export { objective, type Objective } from './train/objective.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type RawTensor } from './io/safetensors.js';

@@ -1,0 +1,44 @@
+import { oneHot } from '../ops/indexing.js';
+import { Tensor } from '../tensor/tensor.js';
+import { TensorDataset } from './dataset.js';
+import { DataError, type IdxArray } from './idx.js';
+import type { DatasetName } from './sources.js';
+
+export const CLASS_NAMES: Readonly<Record<DatasetName, readonly string[]>> = {
+  mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+};
+
+export interface ImageDataOptions {
+  /** Keep images as [N, 1, 28, 28] instead of flattening them to [N, 784]. */
+  flatten?: boolean;
+  /** Targets as float32 one-hot rows [N, 10] instead of int32 class indices [N]. */
+  oneHot?: boolean;
+}
+
+/**
+ * A dataset of float32 images scaled to [0, 1] and int32 (or one-hot) labels in 0..9, from parsed
+ * IDX arrays; `names` (file names) label the errors. No I/O, so it also serves bytes fetched in a browser.
+ */
+export function imageDataset(images: IdxArray, labels: IdxArray, names: { images: string; labels: string }, options: ImageDataOptions = {}): TensorDataset {
+  expectDims(images, 3, names.images, 'images [count, rows, cols]');
+  expectDims(labels, 1, names.labels, 'labels [count]');
+  const [count, rows, cols] = images.shape;
+  if (labels.shape[0] !== count) {
+    throw new DataError(`${names.labels}: holds ${labels.shape[0]} labels but ${names.images} holds ${count} images`);
+  }
+  const scaled = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+  const pixels = new Float32Array(images.data.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = scaled[images.data[i]];
+  const classes = 10;
+  const indices = Int32Array.from(labels.data);
+  const bad = indices.findIndex((v) => v >= classes);
+  if (bad >= 0) throw new DataError(`${names.labels}: label ${indices[bad]} at position ${bad} is not a class in 0..${classes - 1}`);
+  const x = new Tensor(pixels, options.flatten === false ? [count, 1, rows, cols] : [count, rows * cols]);
+  const y = new Tensor(indices, [count]);
+  return new TensorDataset([x, options.oneHot ? oneHot(y, classes) : y]);
+}
+
+function expectDims(array: IdxArray, ndim: number, name: string, what: string): void {
+  if (array.shape.length !== ndim) throw new DataError(`${name}: expected ${what} but the file has ${array.shape.length} dimension(s) [${array.shape.join(', ')}]`);
+}

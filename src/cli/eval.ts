@@ -7,7 +7,7 @@ import { evaluate } from '../train/evaluate.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
-import { formatPercent, metricsTable } from './report.js';
+import { formatPercent, metricsTable, perClassTable } from './report.js';
 
 export interface EvalFlags {
   load: string;
@@ -40,10 +40,12 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     process.stdout.write(JSON.stringify({
       event: 'eval', checkpoint: flags.load, dataset, data_source: data.files.source, model: checkpoint.config,
       test_loss: test.loss, test_acc: test.accuracy, samples: data.test.length, samples_per_s: data.test.length / seconds, seconds,
+      class_names: data.classNames, confusion: test.confusion,
     }) + '\n');
   } else {
     process.stderr.write(`data: ${dataset} from ${data.files.source} (${data.files.dir})\nmodel: ${model.toString()}\n`);
     process.stdout.write(metricsTable([['test', test.loss, test.accuracy]]) + '\n');
+    process.stdout.write(perClassTable(test.confusion, data.classNames) + '\n');
     process.stdout.write(`${dataset}: test accuracy ${formatPercent(test.accuracy)} on ${data.test.length} samples\n`);
   }
 }

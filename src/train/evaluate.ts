@@ -8,6 +8,8 @@ import type { Objective } from './objective.js';
 export interface Metrics {
   loss: number;
   accuracy: number;
+  /** confusion[label][prediction]: how many samples of each class were predicted as each class. */
+  confusion: number[][];
 }
 
 /** Number of rows whose largest output is at the label. */
@@ -15,19 +17,26 @@ export function countCorrect(logits: Tensor, labels: Tensor): number {
   return logits.argmax(1).eq(labels).sum().item();
 }
 
-/** Mean loss and accuracy over a whole dataset, in evaluation mode and without recording gradients. */
+/**
+ * Mean loss, accuracy and the confusion matrix over a whole dataset, in evaluation mode and without
+ * recording gradients.
+ */
 export function evaluate(model: Module, dataset: TensorDataset, loss: Objective, batchSize = 1000): Metrics {
   const wasTraining = model.training;
   model.eval();
   let totalLoss = 0;
-  let correct = 0;
+  let confusion: number[][] = [];
   noGrad(() => {
     for (const [x, y] of new DataLoader(dataset, { batchSize })) {
       const logits = model.forward(x);
       totalLoss += loss(logits, y).item() * y.shape[0];
-      correct += countCorrect(logits, y);
+      const classes = logits.shape[1];
+      if (confusion.length === 0) confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+      const predictions = logits.argmax(1);
+      for (let i = 0; i < y.size; i++) confusion[y.data[i]][predictions.data[i]]++;
     }
   });
   model.train(wasTraining);
-  return { loss: totalLoss / dataset.length, accuracy: correct / dataset.length };
+  const correct = confusion.reduce((sum, row, label) => sum + row[label], 0);
+  return { loss: totalLoss / dataset.length, accuracy: correct / dataset.length, confusion };
 }

@@ -241,6 +241,11 @@ describe('train --json, --save and eval on Fashion-MNIST', () => {
     expect(Math.abs((result.test_loss as number) - (summary.test_loss as number))).toBeLessThanOrEqual(1e-6);
     expect(Math.abs((result.test_acc as number) - (summary.test_acc as number))).toBeLessThanOrEqual(1e-6);
     expect(result.model).toEqual(summary.model);
+    // The confusion matrix: 10x10 counts, rows summing to the class sizes, the diagonal to the accuracy.
+    const confusion = result.confusion as number[][];
+    expect(result.class_names).toEqual(['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    expect(confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(new Array(10).fill(1000));
+    expect(confusion.reduce((sum, row, label) => sum + row[label]!, 0) / 10000).toBeCloseTo(result.test_acc as number, 12);
   });
 
   it('eval prints a table and the accuracy; --dataset overrides the stored dataset; NABLA_DATA_DIR works', async () => {
@@ -249,6 +254,8 @@ describe('train --json, --save and eval on Fashion-MNIST', () => {
     expect(table.stdout).toMatch(/\btest\b/);
     expect(table.stdout).toMatch(/\d+\.\d+%/);
     expect(table.stdout).toMatch(/fashion-mnist: test accuracy \d+\.\d+% on 200 samples/);
+    expect(table.stdout).toContain('most often mistaken for');
+    expect(table.stdout).toMatch(/Ankle boot\s*│\s*\d+\s*│\s*\d+\.\d+%/);
     expect(table.stderr).toContain(`data: fashion-mnist from --data-dir ${tiny}`);
 
     const other = await cli(['eval', '--load', saved, '--dataset', 'mnist', '--json'], { env: { NABLA_DATA_DIR: tiny } });

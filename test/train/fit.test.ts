@@ -145,6 +145,11 @@ describe(`fit: ${DEFAULT.hiddenSizes.join('-')} relu MLP, kaiming-uniform, Adam(
     expect(metrics.accuracy).toBe(history.at(-1)!.test_acc);
     expect(Math.abs(metrics.loss - manual.loss)).toBeLessThan(1e-4 * manual.loss);
     expect(nb.countCorrect(logits, y)).toBe(manual.correct);
+    // The confusion matrix, counted here from the argmax: rows are labels, columns predictions.
+    const predictions = logits.argmax(1);
+    const confusion = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    for (let i = 0; i < 10000; i++) confusion[y.data[i]!]![predictions.data[i]!]!++;
+    expect(metrics.confusion).toEqual(confusion);
     // evaluate leaves the model in the mode it found it.
     expect(model.training).toBe(true);
     model.eval();

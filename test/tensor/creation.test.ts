@@ -328,5 +328,14 @@ describe('printing', () => {
 
     expect(nb.arange(1000).toString()).not.toContain('...');
     expect(nb.arange(1001).toString()).toContain('...');
+
+    // A dataset-sized tensor prints its corners only (this once overflowed the call stack).
+    const big = nb.zeros([60000, 784]).toString();
+    expect(big.split('\n')).toHaveLength(7);
+    expect(big).toContain('shape=[60000, 784]');
+    // Width and notation follow the printed values, not the elided ones.
+    const huge = nb.zeros([100, 100]);
+    huge.data[5000] = 1e12;
+    expect(huge.toString()).not.toContain('e+');
   });
 });

@@ -17,6 +17,7 @@ interface Reference {
   optimizer_steps: Record<string, { losses: number[]; params: Record<string, number[]> }>;
   log_softmax: number[];
   init_gains: Record<string, number>;
+  losses: Record<string, number> & Record<'probs' | 'binary' | 'z' | 'logits4' | 'bce_none' | 'bce_with_logits_none', number[]>;
 }
 
 const reference = JSON.parse(
@@ -82,6 +83,22 @@ describe('agreement with PyTorch 1.13 (float64)', () => {
   it('log-softmax of extreme logits', () => {
     const input = nb.tensor([[1, 3.5, 757, -5], [0, 0, 0, 0]], { dtype: 'float64' });
     allclose(nb.logSoftmax(input, 1).reshape(-1), reference.log_softmax, 1e-12, 1e-12);
+  });
+
+  it('losses: MSE, BCE (logs clamped at -100), BCE with logits (at +-1000 too), cross-entropy with sum and label smoothing, NLL', () => {
+    const L = reference.losses;
+    const f64 = (values: number[], shape?: number[]) => nb.tensor(values, { dtype: 'float64', shape });
+    const [probs, binary, z] = [f64(L.probs), f64(L.binary), f64(L.z)];
+    const logits = f64(L.logits4, [4, 3]);
+    expect(nb.mseLoss(probs, binary).item()).toBeCloseTo(L.mse, 14);
+    expect(nb.mseLoss(probs, binary, { reduction: 'sum' }).item()).toBeCloseTo(L.mse_sum, 14);
+    expect(nb.binaryCrossEntropy(probs, binary).item()).toBeCloseTo(L.bce, 12);
+    allclose(nb.binaryCrossEntropy(probs, binary, { reduction: 'none' }), L.bce_none, 1e-14, 1e-12);
+    expect(nb.binaryCrossEntropyWithLogits(z, binary).item()).toBeCloseTo(L.bce_with_logits, 14);
+    allclose(nb.binaryCrossEntropyWithLogits(z, binary, { reduction: 'none' }), L.bce_with_logits_none, 1e-14, 1e-12);
+    expect(nb.crossEntropy(logits, labels, { reduction: 'sum' }).item()).toBeCloseTo(L.cross_entropy_sum, 12);
+    expect(nb.crossEntropy(logits, labels, { labelSmoothing: 0.1 }).item()).toBeCloseTo(L.cross_entropy_smoothing, 12);
+    expect(nb.nllLoss(nb.logSoftmax(logits, 1), labels).item()).toBeCloseTo(L.nll, 12);
   });
 
   it('initialization gains', () => {

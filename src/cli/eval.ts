@@ -19,7 +19,7 @@ export interface EvalFlags {
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
-  const checkpoint = await loadCheckpoint<MlpConfig>(flags.load);
+  const checkpoint = loadCheckpoint<MlpConfig>(flags.load);
   const model = mlp(checkpoint.config);
   try {
     model.loadStateDict(checkpoint.stateDict);

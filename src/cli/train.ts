@@ -10,7 +10,7 @@ import type { LossName } from '../nn/losses.js';
 import { mlp, type ActivationName, type MlpConfig } from '../nn/mlp.js';
 import { summarize } from '../nn/summary.js';
 import { Generator, manualSeed } from '../tensor/random.js';
-import { type EpochRecord, fit } from '../train/fit.js';
+import { type EpochRecord, fit, TrainingDivergedError } from '../train/fit.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
@@ -64,6 +64,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   }
 
   const progress = flags.json ? null : epochProgressBar(flags.epochs);
+  let savedEpoch = 0;
   let history: EpochRecord[];
   try {
     history = fit(model, {
@@ -79,6 +80,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
       seed: flags.seed,
       onBatch: progress ? (p) => progress.update(p) : undefined,
       onEpoch: (record) => {
+        // Saved after every epoch, so an interrupted or diverging run keeps its last good weights.
+        if (flags.save) {
+          saveModel(flags.save, model, config, { dataset: flags.dataset, epoch: String(record.epoch), test_acc: String(record.test_acc) });
+          savedEpoch = record.epoch;
+        }
         if (flags.json) emit({ event: 'epoch', ...record });
         else {
           progress?.stop();
@@ -86,6 +92,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
         }
       },
     });
+  } catch (error) {
+    if (error instanceof TrainingDivergedError && savedEpoch > 0) {
+      error.message += ` The weights after epoch ${savedEpoch} are saved in ${flags.save}.`;
+    }
+    throw error;
   } finally {
     progress?.stop();
   }
@@ -94,10 +105,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const seconds = history.reduce((s, r) => s + r.seconds, 0);
   const trainingSeconds = history.reduce((s, r) => s + train.length / r.samples_per_s, 0);
   const samplesPerSecond = (train.length * history.length) / trainingSeconds;
-  if (flags.save) {
-    await saveModel(flags.save, model, config, { dataset: flags.dataset, test_acc: String(last.test_acc), epochs: String(flags.epochs) });
-    say(`saved weights and config to ${flags.save}`);
-  }
+  if (flags.save) say(`saved weights and config to ${flags.save}`);
   if (flags.json) {
     emit({
       event: 'summary',

@@ -10,12 +10,12 @@ const TO_SAFETENSORS: Record<DType, SafetensorsDType> = { float32: 'F32', float6
  * Writes a model's parameters as safetensors, named as in PyTorch's state_dict, with `config` (any
  * JSON value) and extra string `metadata` in the header; atomic (temp file, then rename).
  */
-export async function saveModel(path: string, model: Module, config: unknown, metadata: Record<string, string> = {}): Promise<void> {
+export function saveModel(path: string, model: Module, config: unknown, metadata: Record<string, string> = {}): void {
   const tensors: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(model.stateDict())) {
     tensors[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: [...t.shape], data: t.data };
   }
-  await saveSafetensors(path, tensors, { ...metadata, format: 'nabla', config: JSON.stringify(config) });
+  saveSafetensors(path, tensors, { ...metadata, format: 'nabla', config: JSON.stringify(config) });
 }
 
 export interface LoadedCheckpoint<C> {
@@ -25,8 +25,8 @@ export interface LoadedCheckpoint<C> {
 }
 
 /** Reads a file written by saveModel; the caller rebuilds the model from `config` and loads `stateDict`. */
-export async function loadCheckpoint<C>(path: string): Promise<LoadedCheckpoint<C>> {
-  const { tensors, metadata } = await loadSafetensors(path);
+export function loadCheckpoint<C>(path: string): LoadedCheckpoint<C> {
+  const { tensors, metadata } = loadSafetensors(path);
   if (metadata.config === undefined) throw new SafetensorsError(`${path}: no model config in the metadata (not written by nabla's saveModel?)`);
   let config: C;
   try {

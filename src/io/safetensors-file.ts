@@ -1,37 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsContents, SafetensorsError } from './safetensors.js';
 
-/** Writes a safetensors file atomically: a temp file in the same directory, then a rename. */
-export async function saveSafetensors(
-  path: string,
-  tensors: Record<string, RawTensor>,
-  metadata?: Record<string, string>,
-): Promise<void> {
+/**
+ * Writes a safetensors file atomically: a temp file in the same directory, flushed, then renamed
+ * over the target, so a reader (or a crash) never sees half a file. Synchronous, like torch.save:
+ * checkpoints are small, and a training loop can save between epochs without awaiting.
+ */
+export function saveSafetensors(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): void {
   const bytes = encodeSafetensors(tensors, metadata, path);
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
-    await mkdir(dirname(path), { recursive: true });
-    const handle = await open(tmp, 'wx');
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(tmp, 'wx');
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
+      writeFileSync(fd, bytes);
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    rmSync(tmp, { force: true });
     const { code, message } = err as NodeJS.ErrnoException;
     throw new SafetensorsError(`${path}: cannot write file (${code ?? message})`);
   }
 }
 
-export async function loadSafetensors(path: string): Promise<SafetensorsContents> {
+export function loadSafetensors(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SafetensorsError(`${path}: no such file`);

@@ -226,6 +226,8 @@ describe('train --json, --save and eval on Fashion-MNIST', () => {
     for (const value of Object.values(metadata)) expect(typeof value).toBe('string');
     expect(JSON.parse(metadata.config!)).toEqual({ inputSize: 784, hiddenSizes: [32, 16], outputSize: 10, activation: 'sigmoid', dropout: 0 });
     expect(metadata.dataset).toBe('fashion-mnist');
+    // Written after every epoch; the file holds the last one.
+    expect(metadata.epoch).toBe(String(epochs));
   });
 
   it('eval --load reproduces the final test loss and accuracy, inferring the dataset from the file', async () => {

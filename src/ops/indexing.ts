@@ -3,7 +3,8 @@ import { getBackend } from '../backend/registry.js';
 import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
-function checkIndices(index: Tensor, limit: number, op: string, what: string): void {
+/** Throws unless `index` is int32 with every value in [0, limit), naming the first offender. */
+export function checkIndices(index: Tensor, limit: number, op: string, what: string): void {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: ${what} must be an int32 tensor, got ${index.dtype}`);
   for (let i = 0; i < index.size; i++) {
     const v = index.data[i];
@@ -39,5 +40,3 @@ export function oneHot(labels: Tensor, numClasses: number): Tensor {
   for (let i = 0; i < labels.size; i++) out.data[i * numClasses + labels.data[i]] = 1;
   return out;
 }
-
-export { checkIndices };

@@ -2,7 +2,7 @@ import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/registry.js';
 import type { DType } from '../tensor/dtype.js';
 import {
-  broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, type Shape, shapesEqual, ShapeError,
+  broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, shapesEqual, ShapeError,
   sizeOf, stridesOf,
 } from '../tensor/shape.js';
 import { Tensor, type Axes } from '../tensor/tensor.js';
@@ -197,5 +197,3 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype === 'int32') return out;
   return record(out, 'cast', [x], (g) => [g.to(x.dtype)]);
 }
-
-export type { Shape };

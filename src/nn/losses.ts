@@ -185,6 +185,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
       throw new ShapeError(`${op}: class-index target must have shape [${rows}] for logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
     }
     checkIndices(target, classes, op, 'target class');
+  } else if (target.ndim === 1 && target.shape[0] === rows) {
+    throw new TypeError(`${op}: class-index targets must be int32, got ${target.dtype} of shape ${formatShape(target.shape)} (create them with { dtype: 'int32' })`);
   } else if (!shapesEqual(target.shape, logits.shape)) {
     throw new ShapeError(`${op}: probability target must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
   }

@@ -282,3 +282,9 @@ describe('nllLoss', () => {
     expect(() => nllLoss(nb.zeros([3]), i32([0, 1, 2]))).toThrow(nb.ShapeError);
   });
 });
+
+describe('a common mistake', () => {
+  it('float class labels (nb.tensor defaults to float32) get an error that says to use int32', () => {
+    expect(() => nb.crossEntropy(nb.zeros([2, 3]), nb.tensor([0, 1]))).toThrow(/class-index targets must be int32, got float32 of shape \[2\].*dtype: 'int32'/);
+  });
+});

@@ -3,6 +3,7 @@ import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { classIndices } from './labels.js';
 import type { Objective } from './objective.js';
 
 export interface Metrics {
@@ -12,9 +13,9 @@ export interface Metrics {
   confusion: number[][];
 }
 
-/** Number of rows whose largest output is at the label. */
+/** Number of rows whose largest output is at the label (int32 indices, or the largest entry of one-hot rows). */
 export function countCorrect(logits: Tensor, labels: Tensor): number {
-  return logits.argmax(1).eq(labels).sum().item();
+  return logits.argmax(1).eq(classIndices(labels)).sum().item();
 }
 
 /**
@@ -33,7 +34,8 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
       const classes = logits.shape[1];
       if (confusion.length === 0) confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
       const predictions = logits.argmax(1);
-      for (let i = 0; i < y.size; i++) confusion[y.data[i]][predictions.data[i]]++;
+      const truth = classIndices(y);
+      for (let i = 0; i < truth.size; i++) confusion[truth.data[i]][predictions.data[i]]++;
     }
   });
   model.train(wasTraining);

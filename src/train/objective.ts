@@ -1,9 +1,9 @@
-import { oneHot } from '../ops/indexing.js';
 import { softmax } from '../ops/nn.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { binaryCrossEntropyWithLogits, crossEntropy, type LossName, mseLoss } from '../nn/losses.js';
+import { labelRows } from './labels.js';
 
-/** A training objective: a scalar loss from the model's raw outputs (logits) and int32 class labels. */
+/** A training objective: a scalar loss from the model's raw outputs (logits) and the labels (int32 indices or one-hot rows). */
 export type Objective = (logits: Tensor, labels: Tensor) => Tensor;
 
 /**
@@ -16,8 +16,8 @@ export function objective(name: LossName): Objective {
     case 'cross-entropy':
       return (logits, labels) => crossEntropy(logits, labels);
     case 'mse':
-      return (logits, labels) => mseLoss(softmax(logits, 1), oneHot(labels, logits.shape[1]));
+      return (logits, labels) => mseLoss(softmax(logits, 1), labelRows(labels, logits.shape[1]));
     case 'bce':
-      return (logits, labels) => binaryCrossEntropyWithLogits(logits, oneHot(labels, logits.shape[1]));
+      return (logits, labels) => binaryCrossEntropyWithLogits(logits, labelRows(labels, logits.shape[1]));
   }
 }

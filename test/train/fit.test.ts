@@ -189,6 +189,26 @@ describe('fit on a small subset', () => {
     expect(calls).toBeLessThan(20); // stopped during the first epoch
   });
 
+  it('one-hot label rows train and evaluate exactly like int32 class labels, for every objective', () => {
+    const subset = first(600);
+    const [x, y] = subset.take(Array.from({ length: subset.length }, (_, i) => i));
+    const hot = new nb.TensorDataset([x, nb.oneHot(y, 10)]);
+    const plain = new nb.TensorDataset([x, y]);
+    for (const name of nb.LOSS_NAMES) {
+      const run = (dataset: nb.TensorDataset) => {
+        const model = nb.mlp({ ...DEFAULT, hiddenSizes: [16] }, { generator: new nb.Generator(4) });
+        const optimizer = new nb.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+        const history = nb.fit(model, { loss: nb.objective(name), optimizer, train: dataset, test: dataset, epochs: 2, batchSize: 50 });
+        return { history, metrics: nb.evaluate(model, dataset, nb.objective(name)) };
+      };
+      const a = run(plain);
+      const b = run(hot);
+      expect(b.history.map((r) => [r.train_loss, r.train_acc, r.test_loss, r.test_acc]), name)
+        .toEqual(a.history.map((r) => [r.train_loss, r.train_acc, r.test_loss, r.test_acc]));
+      expect(b.metrics.confusion, name).toEqual(a.metrics.confusion);
+    }
+  });
+
   it('reports validation metrics and the scheduled learning rate of each epoch', () => {
     const model = nb.mlp({ ...DEFAULT, hiddenSizes: [20] }, { generator: new nb.Generator(3) });
     const optimizer = new nb.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });

@@ -16,15 +16,23 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs `fn` without recording operations for autodiff (evaluation, optimizer updates). */
+/**
+ * Runs `fn` without recording operations for autodiff (evaluation, optimizer updates). Synchronous
+ * code only: the recording switch cannot follow an async function across its awaits.
+ */
 export function noGrad<T>(fn: () => T): T {
   const previous = gradEnabled;
   gradEnabled = false;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = previous;
   }
+  if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError('noGrad: the function returned a Promise; noGrad covers synchronous code only (call it inside the async function, around the tensor work)');
+  }
+  return result;
 }
 
 /** Attaches the backward rule to an op's output when any input requires a gradient. */

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BatchProgress } from '../train/fit.js';
+import { formatPercent } from './report.js';
 
 /** A live per-epoch progress bar on stderr: loss, accuracy, samples/s and ETA. */
 export function epochProgressBar(epochs: number): { update(p: BatchProgress): void; stop(): void } {
@@ -18,7 +19,7 @@ export function epochProgressBar(epochs: number): { update(p: BatchProgress): vo
   let currentEpoch = 0;
   return {
     update(p) {
-      const payload = { epoch: p.epoch, loss: p.loss.toFixed(4), acc: (100 * p.accuracy).toFixed(2) + '%', rate: Math.round(p.samples / Math.max(p.seconds, 1e-9)) };
+      const payload = { epoch: p.epoch, loss: p.loss.toFixed(4), acc: formatPercent(p.accuracy), rate: Math.round(p.samples / Math.max(p.seconds, 1e-9)) };
       if (p.epoch !== currentEpoch) {
         if (currentEpoch !== 0) bar.stop();
         currentEpoch = p.epoch;

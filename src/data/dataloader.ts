@@ -1,6 +1,6 @@
-import { Generator } from '../tensor/random.js';
+import { defaultGenerator, Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { TensorDataset } from './dataset.js';
+import { TensorDataset } from './dataset.js';
 
 export interface DataLoaderOptions {
   batchSize?: number;
@@ -8,7 +8,10 @@ export interface DataLoaderOptions {
   shuffle?: boolean;
   /** Skip the last batch when it is smaller than batchSize. */
   dropLast?: boolean;
-  /** Seed of the shuffling generator; each pass over the data draws a new order from it. */
+  /**
+   * Seed of the shuffling generator; each pass over the data draws a new order from it. By default
+   * a shuffling loader draws its seed from the default generator, so `manualSeed` makes runs reproducible.
+   */
   seed?: number;
 }
 
@@ -20,7 +23,11 @@ export class DataLoader implements Iterable<Tensor[]> {
   private readonly generator: Generator;
 
   constructor(readonly dataset: TensorDataset, options: DataLoaderOptions = {}) {
-    const { batchSize = 1, shuffle = false, dropLast = false, seed = 0 } = options;
+    if (!(dataset instanceof TensorDataset)) {
+      throw new TypeError('DataLoader: expected a TensorDataset, e.g. new DataLoader(new TensorDataset(inputs, targets), { batchSize: 64 })');
+    }
+    const { batchSize = 1, shuffle = false, dropLast = false } = options;
+    const seed = options.seed ?? (shuffle ? defaultGenerator.nextUint32() : 0);
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     this.batchSize = batchSize;
     this.shuffle = shuffle;

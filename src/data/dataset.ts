@@ -7,42 +7,48 @@ import { Tensor } from '../tensor/tensor.js';
  */
 export class TensorDataset {
   readonly tensors: readonly Tensor[];
-  /** Which rows of `tensors` this dataset consists of, in order; null means all of them. */
-  readonly indices: Int32Array | null;
+  private rows: Int32Array | null = null;
 
-  constructor(tensors: readonly Tensor[], indices: Int32Array | null = null) {
+  /** `new TensorDataset(inputs, targets, ...)`, as in PyTorch: every tensor has one row per sample. */
+  constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new ShapeError('TensorDataset: needs at least one tensor');
+    tensors.forEach((t, i) => {
+      if (!(t instanceof Tensor)) {
+        throw new TypeError(`TensorDataset: argument ${i} is not a Tensor; pass the tensors themselves: new TensorDataset(inputs, targets)`);
+      }
+    });
     const rows = tensors[0].shape[0];
     tensors.forEach((t, i) => {
       if (t.ndim === 0 || t.shape[0] !== rows) {
         throw new ShapeError(`TensorDataset: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${rows} samples`);
       }
     });
-    if (indices !== null) {
-      for (const index of indices) {
-        if (index < 0 || index >= rows) throw new RangeError(`TensorDataset: index ${index} is out of range [0, ${rows})`);
-      }
-    }
     this.tensors = tensors;
-    this.indices = indices;
+  }
+
+  /** Which rows of `tensors` this dataset consists of, in order; null means all of them. */
+  get indices(): Int32Array | null {
+    return this.rows;
   }
 
   get length(): number {
-    return this.indices === null ? this.tensors[0].shape[0] : this.indices.length;
+    return this.rows === null ? this.tensors[0].shape[0] : this.rows.length;
   }
 
   /** The dataset row that position `i` of this dataset refers to. */
   rowOf(i: number): number {
-    return this.indices === null ? i : this.indices[i];
+    return this.rows === null ? i : this.rows[i];
   }
 
-  /** A subset by positions in this dataset (which may itself be a subset). */
+  /** A subset by positions in this dataset (which may itself be a subset), without copying. */
   subset(positions: ArrayLike<number>): TensorDataset {
     const rows = Int32Array.from(positions as ArrayLike<number>, (p) => {
-      if (p < 0 || p >= this.length) throw new RangeError(`subset: position ${p} is out of range [0, ${this.length})`);
+      if (!Number.isInteger(p) || p < 0 || p >= this.length) throw new RangeError(`subset: position ${p} is out of range [0, ${this.length})`);
       return this.rowOf(p);
     });
-    return new TensorDataset(this.tensors, rows);
+    const view = new TensorDataset(...this.tensors);
+    view.rows = rows;
+    return view;
   }
 
   /** Copies the rows at the given positions into new tensors, one per stored tensor. */

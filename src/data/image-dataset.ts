@@ -36,7 +36,7 @@ export function imageDataset(images: IdxArray, labels: IdxArray, names: { images
   if (bad >= 0) throw new DataError(`${names.labels}: label ${indices[bad]} at position ${bad} is not a class in 0..${classes - 1}`);
   const x = new Tensor(pixels, options.flatten === false ? [count, 1, rows, cols] : [count, rows * cols]);
   const y = new Tensor(indices, [count]);
-  return new TensorDataset([x, options.oneHot ? oneHot(y, classes) : y]);
+  return new TensorDataset(x, options.oneHot ? oneHot(y, classes) : y);
 }
 
 function expectDims(array: IdxArray, ndim: number, name: string, what: string): void {

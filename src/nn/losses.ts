@@ -11,7 +11,7 @@ import { gather, checkIndices, oneHot } from '../ops/indexing.js';
 import { softmaxCrossEntropy, type Reduction } from '../ops/nn.js';
 import { isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, ShapeError, shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { assertTensor, type Tensor } from '../tensor/tensor.js';
 
 export type { Reduction };
 
@@ -56,10 +56,12 @@ function reduce(losses: Tensor, reduction: Reduction): Tensor {
 }
 
 function requireFloat(t: Tensor, op: string, what: string): void {
+  assertTensor(t, op, what);
   if (!isFloat(t.dtype)) throw new TypeError(`${op}: ${what} must be a float tensor, got ${t.dtype}`);
 }
 
 function requireSameShape(input: Tensor, target: Tensor, op: string, inputName = 'input'): void {
+  assertTensor(target, op, 'target');
   if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(
       `${op}: ${inputName} shape ${formatShape(input.shape)} and target shape ${formatShape(target.shape)} must be equal ` +
@@ -178,6 +180,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
     throw new RangeError(`${op}: labelSmoothing must be a number in [0, 1], got ${String(labelSmoothing)}`);
   }
   requireFloat(logits, op, 'logits');
+  assertTensor(target, op, 'target');
   if (logits.ndim !== 2) throw new ShapeError(`${op}: logits must be 2-D [batch, classes], got ${formatShape(logits.shape)}`);
   const [rows, classes] = logits.shape;
   if (target.dtype === 'int32') {
@@ -202,6 +205,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, options: LossOptions =
   const op = 'nllLoss';
   checkReduction(reduction, op);
   requireFloat(logProbs, op, 'input');
+  assertTensor(target, op, 'target');
   if (logProbs.ndim !== 2) throw new ShapeError(`${op}: input must be 2-D [batch, classes] log-probabilities, got ${formatShape(logProbs.shape)}`);
   if (target.dtype !== 'int32') throw new TypeError(`${op}: target must be int32 class indices, got ${target.dtype}`);
   const [rows, classes] = logProbs.shape;

@@ -39,6 +39,9 @@ const GAIN_NAME: Record<ActivationName, 'sigmoid' | 'relu' | 'leaky_relu' | 'tan
  */
 export function mlp(config: MlpConfig, options: { init?: InitName; generator?: Generator } = {}): Sequential {
   const { init = 'pytorch', generator = defaultGenerator } = options;
+  if (!ACTIVATION_NAMES.includes(config.activation)) {
+    throw new RangeError(`mlp: unknown activation '${String(config.activation)}'; expected one of ${ACTIVATION_NAMES.join(', ')}`);
+  }
   const sizes = [config.inputSize, ...config.hiddenSizes, config.outputSize];
   sizes.forEach((size, i) => {
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`mlp: layer sizes must be positive integers, got ${size} at position ${i} of [${sizes.join(', ')}]`);

@@ -27,15 +27,24 @@ export abstract class Module {
     }
   }
 
-  /** Each parameter once, under the first name it is reached by (tied weights are not repeated). */
-  *namedParameters(prefix = '', seen = new Set<Parameter>()): Generator<[string, Parameter]> {
-    for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Parameter && !seen.has(value)) {
-        seen.add(value);
-        yield [prefix + key, value];
-      }
+  /**
+   * Parameters with their dotted names. A parameter shared by several fields (tied weights) comes
+   * once, under the first name it is reached by, unless `removeDuplicate` is false (as in PyTorch).
+   */
+  *namedParameters(prefix = '', removeDuplicate = true): Generator<[string, Parameter]> {
+    const seen = new Set<Parameter>();
+    for (const [name, p] of this.allNamedParameters(prefix)) {
+      if (removeDuplicate && seen.has(p)) continue;
+      seen.add(p);
+      yield [name, p];
     }
-    for (const [name, child] of this.namedChildren()) yield* child.namedParameters(`${prefix}${name}.`, seen);
+  }
+
+  private *allNamedParameters(prefix: string): Generator<[string, Parameter]> {
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Parameter) yield [prefix + key, value];
+    }
+    for (const [name, child] of this.namedChildren()) yield* child.allNamedParameters(`${prefix}${name}.`);
   }
 
   parameters(): Parameter[] {
@@ -66,9 +75,9 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** Parameters by dotted name (shared storage, detached from the graph). */
+  /** Parameters by dotted name (shared storage, detached from the graph); tied weights under each of their names, as in PyTorch. */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries([...this.namedParameters()].map(([name, p]) => [name, p.detach()]));
+    return Object.fromEntries([...this.namedParameters('', false)].map(([name, p]) => [name, p.detach()]));
   }
 
   /**
@@ -76,7 +85,7 @@ export abstract class Module {
    * Everything is checked before anything is copied, so a failed load leaves the model unchanged.
    */
   loadStateDict(state: Record<string, Tensor>): void {
-    const own = new Map(this.namedParameters());
+    const own = new Map(this.namedParameters('', false));
     const missing = [...own.keys()].filter((k) => !(k in state));
     const unexpected = Object.keys(state).filter((k) => !own.has(k));
     if (missing.length > 0 || unexpected.length > 0) {
@@ -94,6 +103,10 @@ export abstract class Module {
     noGrad(() => {
       for (const [name, p] of own) p.data.set(state[name].data as never);
     });
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /** PyTorch's layout: one line per child, nested; an array field prints as a ModuleList. */

@@ -69,7 +69,8 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 /** a ** b; d/da = b a^(b-1), d/db = a^b ln a. */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return arithmetic('pow', a, b, (g, a, b, out) => [
-    a.requiresGrad ? g.mul(b).mul(a.pow(b.sub(1))) : null,
+    // b a^(b-1) is 0 * inf at a = 0, b = 0; the limit (and PyTorch) says 0.
+    a.requiresGrad ? where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null,
     b.requiresGrad ? g.mul(out).mul(where(a.eq(0), 0, a.log())) : null,
   ]);
 }

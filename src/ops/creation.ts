@@ -1,6 +1,6 @@
 import { type DType, type TypedArray, arrayConstructor, dtypeOfArray, isFloat } from '../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { checkShape, formatShape, ShapeError, sizeOf } from '../tensor/shape.js';
+import { checkShape, formatShape, ShapeError, type ShapeLike, sizeOf } from '../tensor/shape.js';
 import { type NestedArray, Tensor } from '../tensor/tensor.js';
 
 export interface CreationOptions {
@@ -51,12 +51,12 @@ export function tensor(values: NestedArray | TypedArray, options: CreationOption
   return finish(new Tensor(flat, options.shape === undefined ? shape : checkShape(options.shape, 'tensor')), options);
 }
 
-export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
+export function full(shape: ShapeLike, value: number, options: CreationOptions = {}): Tensor {
   return finish(Tensor.full(checkShape(shape, 'full'), value, options.dtype), options);
 }
 
-export const zeros = (shape: readonly number[], options: CreationOptions = {}) => full(shape, 0, options);
-export const ones = (shape: readonly number[], options: CreationOptions = {}) => full(shape, 1, options);
+export const zeros = (shape: ShapeLike, options: CreationOptions = {}) => full(shape, 0, options);
+export const ones = (shape: ShapeLike, options: CreationOptions = {}) => full(shape, 1, options);
 export const zerosLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
 export const onesLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
 
@@ -85,7 +85,7 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   return finish(t, options);
 }
 
-function randomTensor(shape: readonly number[], options: RandomOptions, sample: (g: Generator) => number): Tensor {
+function randomTensor(shape: ShapeLike, options: RandomOptions, sample: (g: Generator) => number): Tensor {
   const dtype = options.dtype ?? 'float32';
   const t = Tensor.empty(checkShape(shape, 'random'), dtype);
   const generator = options.generator ?? defaultGenerator;
@@ -94,19 +94,19 @@ function randomTensor(shape: readonly number[], options: RandomOptions, sample: 
 }
 
 /** Uniform on [low, high). */
-export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: ShapeLike, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const { low = 0, high = 1 } = options;
   return randomTensor(shape, options, (g) => low + (high - low) * g.uniform());
 }
 
 /** Normal with the given mean and standard deviation (standard normal by default). */
-export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randn(shape: ShapeLike, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const { mean = 0, std = 1 } = options;
   return randomTensor(shape, options, (g) => mean + std * g.normal());
 }
 
 /** Integers uniform on [low, high), int32 by default. */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randint(low: number, high: number, shape: ShapeLike, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${low} and ${high}`);
   if (options.dtype && isFloat(options.dtype) && options.requiresGrad) throw new TypeError('randint: integer samples cannot require gradients');
   return randomTensor(shape, { dtype: 'int32', ...options }, (g) => g.integer(low, high));

@@ -2,7 +2,7 @@ import { record } from '../autograd/graph.js';
 import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape, ShapeError, sizeOf, stridesOf } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { assertTensor, Tensor } from '../tensor/tensor.js';
 import { sumToShape } from './arithmetic.js';
 
 /**
@@ -10,6 +10,8 @@ import { sumToShape } from './arithmetic.js';
  * vector and the added dimension removed again; leading (batch) dimensions broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensor(a, 'matmul', 'the left operand');
+  assertTensor(b, 'matmul', 'the right operand');
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both operands need at least 1 dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }

@@ -36,7 +36,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     // With a negative slope the sign of the output no longer tells which branch was taken.
     return leakyRelu(linear(x, weight, bias), alpha);
   }
-  const rows = x.size / inFeatures;
+  const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outFeatures];
   const out = Tensor.empty(outShape, weight.dtype);
   const backend = getBackend();

@@ -85,8 +85,8 @@ export interface VarianceOptions {
   keepDims?: boolean;
 }
 
-export function variance(x: Tensor, axis?: Axes, options: VarianceOptions = {}): Tensor {
-  const { unbiased = true, keepDims = false } = options;
+export function variance(x: Tensor, axis?: Axes, options: VarianceOptions | boolean = {}): Tensor {
+  const { unbiased = true, keepDims = false } = typeof options === 'boolean' ? { keepDims: options } : options;
   const axes = normalizeAxes(axis, x.ndim, 'var');
   const n = sizeOf(axes.map((a) => x.shape[a]));
   const divisor = unbiased ? n - 1 : n;
@@ -96,6 +96,6 @@ export function variance(x: Tensor, axis?: Axes, options: VarianceOptions = {}):
   return centered.square().sum(axes, keepDims).div(divisor);
 }
 
-export function std(x: Tensor, axis?: Axes, options: VarianceOptions = {}): Tensor {
+export function std(x: Tensor, axis?: Axes, options: VarianceOptions | boolean = {}): Tensor {
   return variance(x, axis, options).sqrt();
 }

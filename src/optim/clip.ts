@@ -54,6 +54,9 @@ export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: numb
 }
 
 function gradientsOf(params: Tensor | Iterable<Tensor>, owner: string): Tensor[] {
+  if (!(params instanceof Tensor) && typeof (params as Iterable<Tensor> | null)?.[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${owner}: expected a Tensor or an iterable of Tensors, such as model.parameters()`);
+  }
   const list = params instanceof Tensor ? [params] : Array.from(params);
   return list.flatMap((p, i) => {
     if (!(p instanceof Tensor)) throw new TypeError(`${owner}: parameter ${i} is not a Tensor`);

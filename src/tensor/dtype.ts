@@ -10,6 +10,8 @@ export function arrayConstructor(dtype: DType): new (length: number) => TypedArr
     case 'float32': return Float32Array;
     case 'float64': return Float64Array;
     case 'int32': return Int32Array;
+    default:
+      throw new TypeError(`unsupported dtype '${String(dtype)}': nabla has ${DTYPES.join(', ')} (int32 serves for labels and indices)`);
   }
 }
 

@@ -29,7 +29,12 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-export function checkShape(shape: Shape, op: string): number[] {
+/** A shape, or a single number for a 1-D shape (zeros(3) is zeros([3])). */
+export type ShapeLike = Shape | number;
+
+export function checkShape(shapeLike: ShapeLike, op: string): number[] {
+  const shape = typeof shapeLike === 'number' ? [shapeLike] : shapeLike;
+  if (!Array.isArray(shape)) throw new TypeError(`${op}: a shape is an array of dimension sizes like [2, 3], got ${String(shapeLike)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);

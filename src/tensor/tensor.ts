@@ -54,6 +54,8 @@ export class Tensor {
 
   get ndim(): number { return this.shape.length; }
   get size(): number { return this.data.length; }
+  /** The number of elements (PyTorch's name for `size`). */
+  numel(): number { return this.data.length; }
   get isLeaf(): boolean { return this.gradFn === null; }
 
   /** The value of a one-element tensor. */
@@ -142,8 +144,9 @@ export class Tensor {
   argmax(axis?: number, keepDims = false): Tensor { return red.argmax(this, axis, keepDims); }
   argmin(axis?: number, keepDims = false): Tensor { return red.argmin(this, axis, keepDims); }
   logsumexp(axis?: Axes, keepDims = false): Tensor { return red.logsumexp(this, axis, keepDims); }
-  var(axis?: Axes, options?: red.VarianceOptions): Tensor { return red.variance(this, axis, options); }
-  std(axis?: Axes, options?: red.VarianceOptions): Tensor { return red.std(this, axis, options); }
+  /** Unbiased by default; the second argument is keepDims or { unbiased, keepDims }. */
+  var(axis?: Axes, options?: red.VarianceOptions | boolean): Tensor { return red.variance(this, axis, options); }
+  std(axis?: Axes, options?: red.VarianceOptions | boolean): Tensor { return red.std(this, axis, options); }
 
   matmul(other: Tensor): Tensor { return mm.matmul(this, other); }
 
@@ -166,4 +169,12 @@ export class Tensor {
 
 function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+}
+
+/** For functions that JavaScript callers may hand anything: a clear error instead of a crash inside. */
+export function assertTensor(value: unknown, op: string, what: string): asserts value is Tensor {
+  if (!(value instanceof Tensor)) {
+    const got = Array.isArray(value) ? 'an array (wrap it with nb.tensor(...))' : value === null ? 'null' : typeof value;
+    throw new TypeError(`${op}: ${what} must be a Tensor, got ${got}`);
+  }
 }

@@ -3,13 +3,14 @@ import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { classIndices } from './labels.js';
+import { classIndices, isClassification } from './labels.js';
 import type { Objective } from './objective.js';
 
 export interface Metrics {
   loss: number;
-  accuracy: number;
-  /** confusion[label][prediction]: how many samples of each class were predicted as each class. */
+  /** null when the task is not a classification (see isClassification). */
+  accuracy: number | null;
+  /** confusion[label][prediction]: how many samples of each class were predicted as each class; empty when not a classification. */
   confusion: number[][];
 }
 
@@ -31,6 +32,7 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
     for (const [x, y] of new DataLoader(dataset, { batchSize })) {
       const logits = model.forward(x);
       totalLoss += loss(logits, y).item() * y.shape[0];
+      if (!isClassification(logits, y)) continue;
       const classes = logits.shape[1];
       if (confusion.length === 0) confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
       const predictions = logits.argmax(1);
@@ -40,5 +42,5 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
   });
   model.train(wasTraining);
   const correct = confusion.reduce((sum, row, label) => sum + row[label], 0);
-  return { loss: totalLoss / dataset.length, accuracy: correct / dataset.length, confusion };
+  return { loss: totalLoss / dataset.length, accuracy: confusion.length === 0 ? null : correct / dataset.length, confusion };
 }

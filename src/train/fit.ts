@@ -5,13 +5,14 @@ import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/schedules.js';
 import { countCorrect, evaluate } from './evaluate.js';
+import { isClassification } from './labels.js';
 import type { Objective } from './objective.js';
 
 /** One line of training history; snake_case so that it is also the CLI's JSON-lines record. */
 export interface EpochRecord {
   epoch: number;
   train_loss: number;
-  train_acc: number;
+  train_acc: number | null;
   val_loss: number | null;
   val_acc: number | null;
   test_loss: number | null;
@@ -25,9 +26,9 @@ export interface BatchProgress {
   epoch: number;
   batch: number;
   batches: number;
-  /** Running means over the epoch so far. */
+  /** Running means over the epoch so far; accuracy is null when the task is not a classification. */
   loss: number;
-  accuracy: number;
+  accuracy: number | null;
   samples: number;
   seconds: number;
 }
@@ -68,6 +69,7 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     const start = performance.now();
     let totalLoss = 0;
     let correct = 0;
+    let classifying = true;
     let samples = 0;
     let batch = 0;
     for (const [x, y] of loader) {
@@ -84,10 +86,11 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
       if (maxNorm !== undefined) clipGradNorm(model.parameters(), maxNorm);
       optimizer.step();
       totalLoss += value * y.shape[0];
-      correct += countCorrect(logits, y);
+      if (isClassification(logits, y)) correct += countCorrect(logits, y);
+      else classifying = false;
       samples += y.shape[0];
       batch++;
-      onBatch?.({ epoch, batch, batches: loader.length, loss: totalLoss / samples, accuracy: correct / samples, samples, seconds: (performance.now() - start) / 1000 });
+      onBatch?.({ epoch, batch, batches: loader.length, loss: totalLoss / samples, accuracy: classifying ? correct / samples : null, samples, seconds: (performance.now() - start) / 1000 });
     }
     const trainSeconds = (performance.now() - start) / 1000;
     const val = validation && validation.length > 0 ? evaluate(model, validation, loss) : null;
@@ -100,7 +103,7 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     const record: EpochRecord = {
       epoch,
       train_loss: totalLoss / samples,
-      train_acc: correct / samples,
+      train_acc: classifying ? correct / samples : null,
       val_loss: val?.loss ?? null,
       val_acc: val?.accuracy ?? null,
       test_loss: tst?.loss ?? null,

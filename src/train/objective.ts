@@ -1,6 +1,6 @@
 import { softmax } from '../ops/nn.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { binaryCrossEntropyWithLogits, crossEntropy, type LossName, mseLoss } from '../nn/losses.js';
+import { binaryCrossEntropyWithLogits, crossEntropy, LOSS_NAMES, type LossName, mseLoss } from '../nn/losses.js';
 import { labelRows } from './labels.js';
 
 /** A training objective: a scalar loss from the model's raw outputs (logits) and the labels (int32 indices or one-hot rows). */
@@ -19,5 +19,7 @@ export function objective(name: LossName): Objective {
       return (logits, labels) => mseLoss(softmax(logits, 1), labelRows(labels, logits.shape[1]));
     case 'bce':
       return (logits, labels) => binaryCrossEntropyWithLogits(logits, labelRows(labels, logits.shape[1]));
+    default:
+      throw new RangeError(`objective: unknown loss '${String(name)}'; expected one of ${LOSS_NAMES.join(', ')}`);
   }
 }

@@ -8,11 +8,11 @@ const { DataLoader, TensorDataset, trainValidationSplit } = nb;
  * z row i is [[i, -i]] ([n, 1, 2]), so every row says which sample it is.
  */
 function numbered(n: number): nb.TensorDataset {
-  return new TensorDataset([
+  return new TensorDataset(
     nb.arange(3 * n).reshape([n, 3]),
     nb.arange(n, undefined, 1, { dtype: 'int32' }),
     nb.tensor(Float32Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? k / 2 : -(k - 1) / 2)), { shape: [n, 1, 2] }),
-  ]);
+  );
 }
 
 /** Checks that every row of a batch belongs to the same sample, and returns the sample ids. */
@@ -139,10 +139,12 @@ describe('TensorDataset', () => {
   });
 
   it('rejects tensors whose first dimensions differ, naming the shapes', () => {
-    expect(() => new TensorDataset([nb.zeros([5, 2]), nb.zeros([4])])).toThrow(nb.ShapeError);
-    expect(() => new TensorDataset([nb.zeros([5, 2]), nb.zeros([4])])).toThrow(/tensor 1.*\[4\].*5/);
-    expect(() => new TensorDataset([nb.zeros([5, 2]), nb.tensor(1)])).toThrow(nb.ShapeError);
-    expect(() => new TensorDataset([])).toThrow(nb.ShapeError);
+    expect(() => new TensorDataset(nb.zeros([5, 2]), nb.zeros([4]))).toThrow(nb.ShapeError);
+    expect(() => new TensorDataset(nb.zeros([5, 2]), nb.zeros([4]))).toThrow(/tensor 1.*\[4\].*5/);
+    expect(() => new TensorDataset(nb.zeros([5, 2]), nb.tensor(1))).toThrow(nb.ShapeError);
+    expect(() => new TensorDataset()).toThrow(nb.ShapeError);
+    // The array form gets a message that says how to call it.
+    expect(() => new TensorDataset([nb.zeros([5, 2])] as unknown as nb.Tensor)).toThrow(/argument 0 is not a Tensor.*new TensorDataset\(inputs, targets\)/);
   });
 
   it('subset picks rows by position without copying, and composes', () => {

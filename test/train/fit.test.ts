@@ -121,7 +121,7 @@ describe(`fit: ${DEFAULT.hiddenSizes.join('-')} relu MLP, kaiming-uniform, Adam(
       const lastBatch = mine.at(-1)!;
       // The running means at the end of the epoch are the epoch's training metrics.
       expect(lastBatch.loss).toBeCloseTo(history[e - 1].train_loss, 10);
-      expect(lastBatch.accuracy).toBeCloseTo(history[e - 1].train_acc, 10);
+      expect(lastBatch.accuracy).toBeCloseTo(history[e - 1].train_acc!, 10);
       expect(mine.every((b, i) => i === 0 || b.seconds >= mine[i - 1].seconds)).toBe(true);
     }
   });
@@ -192,8 +192,8 @@ describe('fit on a small subset', () => {
   it('one-hot label rows train and evaluate exactly like int32 class labels, for every objective', () => {
     const subset = first(600);
     const [x, y] = subset.take(Array.from({ length: subset.length }, (_, i) => i));
-    const hot = new nb.TensorDataset([x, nb.oneHot(y, 10)]);
-    const plain = new nb.TensorDataset([x, y]);
+    const hot = new nb.TensorDataset(x, nb.oneHot(y, 10));
+    const plain = new nb.TensorDataset(x, y);
     for (const name of nb.LOSS_NAMES) {
       const run = (dataset: nb.TensorDataset) => {
         const model = nb.mlp({ ...DEFAULT, hiddenSizes: [16] }, { generator: new nb.Generator(4) });

@@ -23,8 +23,14 @@ export function unary(op: UnaryOp, x: TypedArray, out: TypedArray, param = 0): v
     case 'log1p': for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); return;
     case 'floor': for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]); return;
     case 'ceil': for (let i = 0; i < n; i++) out[i] = Math.ceil(x[i]); return;
-    case 'round': for (let i = 0; i < n; i++) out[i] = Math.round(x[i]); return;
+    case 'round': for (let i = 0; i < n; i++) out[i] = roundHalfToEven(x[i]); return;
   }
+}
+
+/** Ties go to the even neighbour, as in NumPy and PyTorch (Math.round sends them up). */
+function roundHalfToEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Never overflows: exp is only taken of a non-positive number. */

@@ -33,7 +33,8 @@ export function argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number,
       let bestValue = sign * x[base];
       for (let j = 1; j < axisLength; j++) {
         const value = sign * x[base + j * inner];
-        if (value > bestValue) {
+        // A NaN wins (the first one), as in NumPy: the index points at the value max() reports.
+        if (value > bestValue || (value !== value && bestValue === bestValue)) {
           best = j;
           bestValue = value;
         }

@@ -1,8 +1,11 @@
-import { loadMnistLike } from '../data/mnist.js';
-import { DATASET_NAMES, type DatasetName } from '../data/sources.js';
+import { CLASS_NAMES } from '../data/image-dataset.js';
+import { readSplit } from '../data/mnist.js';
+import { DATASET_NAMES, type DatasetName, locateDataset } from '../data/sources.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
-import type { LossName } from '../nn/losses.js';
+import { LOSS_NAMES, type LossName } from '../nn/losses.js';
+import type { Module } from '../nn/module.js';
 import { mlp, type MlpConfig } from '../nn/mlp.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
@@ -14,38 +17,58 @@ export interface EvalFlags {
   dataset?: DatasetName;
   dataDir?: string;
   download: boolean;
-  loss: LossName;
+  /** Default: the loss the model was trained with (stored in the checkpoint). */
+  loss?: LossName;
   json: boolean;
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
   const checkpoint = loadCheckpoint<MlpConfig>(flags.load);
-  const model = mlp(checkpoint.config);
-  try {
-    model.loadStateDict(checkpoint.stateDict);
-  } catch (error) {
-    throw new UsageError(`${flags.load}: weights do not fit the stored config: ${(error as Error).message}`);
-  }
+  const model = rebuild(checkpoint.config, checkpoint.stateDict, flags.load);
   const stored = checkpoint.metadata.dataset;
   const dataset = flags.dataset ?? (DATASET_NAMES.includes(stored as DatasetName) ? (stored as DatasetName) : undefined);
   if (dataset === undefined) throw new UsageError(`${flags.load} does not say which dataset it was trained on; pass --dataset`);
   const bar = downloadProgress();
-  const data = await loadMnistLike(dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update });
+  const files = await locateDataset(dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
   bar.stop();
-  const loss = objective(flags.loss);
+  const testSet = readSplit(files.testImages, files.testLabels);
+  const classNames = CLASS_NAMES[dataset];
+  const storedLoss = checkpoint.metadata.loss;
+  const lossName = flags.loss ?? (LOSS_NAMES.includes(storedLoss as LossName) ? (storedLoss as LossName) : 'cross-entropy');
   const start = performance.now();
-  const test = evaluate(model, data.test, loss);
+  const test = evaluate(model, testSet, objective(lossName));
   const seconds = (performance.now() - start) / 1000;
   if (flags.json) {
     process.stdout.write(JSON.stringify({
-      event: 'eval', checkpoint: flags.load, dataset, data_source: data.files.source, model: checkpoint.config,
-      test_loss: test.loss, test_acc: test.accuracy, samples: data.test.length, samples_per_s: data.test.length / seconds, seconds,
-      class_names: data.classNames, confusion: test.confusion,
+      event: 'eval', checkpoint: flags.load, dataset, data_source: files.source, model: checkpoint.config, loss: lossName,
+      test_loss: test.loss, test_acc: test.accuracy, samples: testSet.length, samples_per_s: testSet.length / seconds, seconds,
+      class_names: classNames, confusion: test.confusion,
     }) + '\n');
   } else {
-    process.stderr.write(`data: ${dataset} from ${data.files.source} (${data.files.dir})\nmodel: ${model.toString()}\n`);
+    process.stderr.write(`data: ${dataset} from ${files.source} (${files.dir})\nmodel: ${model.toString()}\nloss: ${lossName}\n`);
     process.stdout.write(metricsTable([['test', test.loss, test.accuracy]]) + '\n');
-    process.stdout.write(perClassTable(test.confusion, data.classNames) + '\n');
-    process.stdout.write(`${dataset}: test accuracy ${formatPercent(test.accuracy)} on ${data.test.length} samples\n`);
+    process.stdout.write(perClassTable(test.confusion, classNames) + '\n');
+    process.stdout.write(`${dataset}: test accuracy ${formatPercent(test.accuracy)} on ${testSet.length} samples\n`);
   }
+}
+
+/** The model a checkpoint describes, or a one-line error naming the file and what is wrong with it. */
+function rebuild(config: MlpConfig, stateDict: Record<string, Tensor>, file: string): Module {
+  const sane = config !== null && typeof config === 'object' && Array.isArray(config.hiddenSizes)
+    && [config.inputSize, ...config.hiddenSizes, config.outputSize].every((n) => Number.isInteger(n) && n > 0 && n <= 1 << 20);
+  if (!sane) throw new UsageError(`${file}: the stored model config is not a valid MLP config: ${JSON.stringify(config)}`);
+  let model: Module;
+  try {
+    model = mlp(config);
+  } catch (error) {
+    throw new UsageError(`${file}: the stored model config is not valid: ${(error as Error).message}`);
+  }
+  const wrongType = Object.entries(stateDict).find(([, t]) => t.dtype === 'int32');
+  if (wrongType) throw new UsageError(`${file}: parameter ${wrongType[0]} is stored as integers (I32); weights must be F32 or F64`);
+  try {
+    model.loadStateDict(stateDict);
+  } catch (error) {
+    throw new UsageError(`${file}: weights do not fit the stored config: ${(error as Error).message}`);
+  }
+  return model;
 }

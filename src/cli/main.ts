@@ -33,28 +33,28 @@ dataOptions(
   .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default('sigmoid'))
   .option('--dropout <p>', 'dropout probability after each hidden activation', number(0, 1, { inclusiveMax: false }), 0)
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
-  .addOption(new Option('--loss <name>', 'loss on the softmax output').choices(LOSS_NAMES).default('cross-entropy'))
+  .addOption(new Option('--loss <name>', 'loss (cross-entropy and mse on the softmax output, bce on per-class sigmoids)').choices(LOSS_NAMES).default('cross-entropy'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))
-  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu; adam/adamw 0.001)', number(0))
+  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
   .option('--momentum <m>', 'SGD momentum', number(0), 0.9)
   .option('--dampening <d>', 'SGD dampening (equal to momentum gives the running-average form)', number(0, 1), 0)
   .option('--nesterov', 'SGD with Nesterov momentum', false)
   .option('--weight-decay <wd>', 'L2 penalty (decoupled for adamw)', number(0), 0)
   .option('--beta1 <b>', 'Adam beta1', number(0, 1, { inclusiveMax: false }), 0.9)
   .option('--beta2 <b>', 'Adam beta2', number(0, 1, { inclusiveMax: false }), 0.999)
-  .option('--eps <e>', 'Adam epsilon', number(0), 1e-8)
+  .option('--eps <e>', 'Adam epsilon', number(0, Infinity, { inclusiveMin: false }), 1e-8)
   .addOption(new Option('--schedule <name>', 'learning-rate schedule, stepped per epoch').choices(SCHEDULE_NAMES).default('cosine'))
   .option('--step-size <epochs>', 'epochs between decays for --schedule step', integer(1), 5)
   .option('--gamma <g>', 'decay factor for --schedule step', number(0), 0.1)
   .option('--warmup <epochs>', 'epochs of linear learning-rate warm-up', integer(0), 0)
-  .option('--clip-norm <n>', 'clip gradients to this global L2 norm', number(0))
+  .option('--clip-norm <n>', 'clip gradients to this global L2 norm', number(0, Infinity, { inclusiveMin: false }))
   .option('--epochs <n>', 'passes over the training data', integer(1), 10)
-  .option('--train-samples <n>', 'use only the first n training samples (quick experiments)', integer(1))
+  .option('--train-samples <n>', 'use only the first n training samples, before the validation split (quick experiments)', integer(1))
   .option('--batch-size <n>', 'samples per mini-batch', integer(1), 100)
   .option('--val-split <fraction>', 'fraction of the training set held out for validation', number(0, 1, { inclusiveMax: false }), 0.1)
   .option('--seed <n>', 'seed for initialization, split and shuffling', integer(0), 0)
   .option('--json', 'print one JSON object per epoch and a summary on stdout, nothing else', false)
-  .option('--save <file>', 'write weights and config as safetensors after training')
+  .option('--save <file>', 'write weights and config as safetensors after every epoch')
   .action((flags: TrainFlags) => trainCommand(flags));
 
 dataOptions(
@@ -64,11 +64,17 @@ dataOptions(
     .requiredOption('--load <file>', 'safetensors file written by `nabla train --save`')
     .addOption(new Option('--dataset <name>', 'dataset (default: the one the model was trained on)').choices(DATASET_NAMES)),
 )
-  .addOption(new Option('--loss <name>', 'loss to report').choices(LOSS_NAMES).default('cross-entropy'))
+  .addOption(new Option('--loss <name>', 'loss to report (default: the one the model was trained with)').choices(LOSS_NAMES))
   .option('--json', 'print one JSON object on stdout, nothing else', false)
   .action((flags: EvalFlags) => evalCommand(flags));
 
 const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
+
+// A reader that stops early (`nabla train --json | head -1`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -9,12 +9,13 @@ export function integer(min: number) {
   };
 }
 
-export function number(min: number, max = Infinity, { inclusiveMax = true } = {}) {
+export function number(min: number, max = Infinity, { inclusiveMin = true, inclusiveMax = true } = {}) {
   return (value: string): number => {
     const n = Number(value);
+    const aboveMin = inclusiveMin ? n >= min : n > min;
     const belowMax = inclusiveMax ? n <= max : n < max;
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || !belowMax) {
-      const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${inclusiveMax ? ']' : ')'}`;
+    if (value.trim() === '' || !Number.isFinite(n) || !aboveMin || !belowMax) {
+      const range = max === Infinity ? `${inclusiveMin ? '>=' : '>'} ${min}` : `in ${inclusiveMin ? '[' : '('}${min}, ${max}${inclusiveMax ? ']' : ')'}`;
       throw new InvalidArgumentError(`expected a number ${range}, got '${value}'.`);
     }
     return n;

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { loadMnistLike } from '../data/mnist.js';
 import type { DatasetName } from '../data/sources.js';
@@ -41,11 +41,12 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const say = (line: string) => process.stderr.write(line + '\n');
   const emit = (record: object) => process.stdout.write(JSON.stringify(record) + '\n');
   checkOptimizerFlags(flags, flags.epochs);
+  if (flags.dropout > 0 && flags.hidden.length === 0) throw new UsageError('--dropout applies after hidden layers, and --hidden is empty');
   if (flags.save !== undefined) await checkWritable(flags.save);
   manualSeed(flags.seed);
 
   const bar = downloadProgress();
-  const data = await loadMnistLike(flags.dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: say });
+  const data = await loadMnistLike(flags.dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
   bar.stop();
   const pool = flags.trainSamples === undefined ? data.train : data.train.subset(range(Math.min(flags.trainSamples, data.train.length)));
   const { train, validation } = trainValidationSplit(pool, flags.valSplit, flags.seed);
@@ -60,7 +61,8 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     const layers = table(['#', 'layer', 'output shape', 'parameters', 'formula'], process.stderr);
     for (const s of summarize(model, [784])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
     say(layers.toString());
-    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}`);
+    const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
+    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}`);
   }
 
   const progress = flags.json ? null : epochProgressBar(flags.epochs);
@@ -82,7 +84,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
       onEpoch: (record) => {
         // Saved after every epoch, so an interrupted or diverging run keeps its last good weights.
         if (flags.save) {
-          saveModel(flags.save, model, config, { dataset: flags.dataset, epoch: String(record.epoch), test_acc: String(record.test_acc) });
+          saveModel(flags.save, model, config, { dataset: flags.dataset, loss: flags.loss, epoch: String(record.epoch), test_acc: String(record.test_acc) });
           savedEpoch = record.epoch;
         }
         if (flags.json) emit({ event: 'epoch', ...record });
@@ -146,11 +148,17 @@ function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-/** Fails before training, not after, when the weights could not be saved. */
+/** Fails before training, not after, when the weights could not be saved there. */
 async function checkWritable(path: string): Promise<void> {
+  if (path.trim() === '') throw new UsageError('--save needs a file name');
+  const target = resolve(path);
+  const existing = await stat(target).catch(() => null);
+  if (existing !== null && !existing.isFile()) {
+    throw new UsageError(`--save ${path}: exists and is not a regular file (${existing.isDirectory() ? 'a directory' : 'a device, socket or pipe'}); choose a file name`);
+  }
   try {
-    await mkdir(dirname(resolve(path)), { recursive: true });
-    await access(dirname(resolve(path)), constants.W_OK);
+    await mkdir(dirname(target), { recursive: true });
+    await access(dirname(target), constants.W_OK);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     throw new UsageError(`--save ${path}: cannot write there (${code ?? message})`);

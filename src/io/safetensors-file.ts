@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsContents, SafetensorsError } from './safetensors.js';
 
@@ -10,6 +10,10 @@ import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsC
  */
 export function saveSafetensors(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): void {
   const bytes = encodeSafetensors(tensors, metadata, path);
+  const existing = statSync(path, { throwIfNoEntry: false });
+  if (existing !== undefined && !existing.isFile()) {
+    throw new SafetensorsError(`${path}: exists and is not a regular file; refusing to replace it`);
+  }
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     mkdirSync(dirname(path), { recursive: true });

@@ -9,10 +9,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertBuilt,
   cli,
+  CLI,
+  REPO_ROOT,
   command,
   type CliResult,
   DATASETS,
@@ -314,6 +317,34 @@ describe('train output', () => {
     expect(summaryOf(jsonLines(flag)).data_source).toBe(`--data-dir ${tiny}`);
   });
 
+  it('eval reports the loss the model was trained with, unless --loss says otherwise', async () => {
+    const saved = join(tmp, 'mse.safetensors');
+    const trained = jsonLines(await cli(['train', '--json', '--data-dir', tiny, ...TINY, '--loss', 'mse', '--save', saved]));
+    const summary = trained.at(-1)!;
+    const evaluated = jsonLines(await cli(['eval', '--json', '--data-dir', tiny, '--load', saved]))[0]!;
+    expect(evaluated.loss).toBe('mse');
+    expect(Math.abs((evaluated.test_loss as number) - (summary.test_loss as number))).toBeLessThanOrEqual(1e-6);
+    const crossEntropy = jsonLines(await cli(['eval', '--json', '--data-dir', tiny, '--load', saved, '--loss', 'cross-entropy']))[0]!;
+    expect(crossEntropy.loss).toBe('cross-entropy');
+    expect(crossEntropy.test_loss).not.toBeCloseTo(summary.test_loss as number, 3);
+  });
+
+  it('a reader that closes the pipe early (| head -1) ends the run quietly', async () => {
+    const child = spawn(process.execPath, [CLI, 'train', '--json', '--data-dir', tiny, '--epochs', '50', '--train-samples', '300'], { cwd: REPO_ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const firstLine = await new Promise<string>((done) => {
+      child.stdout.once('data', (chunk: Buffer) => {
+        child.stdout.destroy();
+        done(chunk.toString().split('\n')[0]!);
+      });
+    });
+    const status = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    expect(JSON.parse(firstLine).event).toBe('epoch');
+    expect(stderr).not.toMatch(/EPIPE|Error|    at /);
+    expect(status).toBe(0);
+  });
+
   it('--val-split 0 trains on everything and reports no validation metrics', async () => {
     const r = await cli(['train', '--json', '--data-dir', tiny, '--epochs', '1', '--val-split', '0']);
     expectSuccess(r);
@@ -432,6 +463,10 @@ describe('bad input: exit code 1, one "nabla: error:" line on stderr, nothing on
       (h.__metadata__ as Record<string, string>).config = JSON.stringify({ inputSize: 784, hiddenSizes: [5], outputSize: 10, activation: 'relu' });
     });
     rewrite('no-dataset.safetensors', (h) => delete (h.__metadata__ as Record<string, string>).dataset);
+    rewrite('null-config.safetensors', (h) => ((h.__metadata__ as Record<string, string>).config = 'null'));
+    rewrite('gelu-config.safetensors', (h) => {
+      (h.__metadata__ as Record<string, string>).config = JSON.stringify({ inputSize: 784, hiddenSizes: [32, 16], outputSize: 10, activation: 'gelu' });
+    });
   });
 
   const cases: [string, () => string[], RegExp, Record<string, string>?][] = [
@@ -473,6 +508,14 @@ describe('bad input: exit code 1, one "nabla: error:" line on stderr, nothing on
     ['eval --load of a directory', () => ['eval', '--load', bad], /bad: .*(EISDIR|director)/i],
     ['eval --load of safetensors without a config', () => ['eval', '--load', join(bad, 'no-config.safetensors')], /no-config\.safetensors.*config/],
     ['eval --load of weights that do not fit the config', () => ['eval', '--load', join(bad, 'wrong-config.safetensors')], /wrong-config\.safetensors.*(fit|shape)/],
+    ['eval --load of a null config', () => ['eval', '--load', join(bad, 'null-config.safetensors')], /null-config\.safetensors: the stored model config is not a valid MLP config/],
+    ['eval --load of a config with an unknown activation', () => ['eval', '--load', join(bad, 'gelu-config.safetensors')], /gelu-config\.safetensors: the stored model config is not valid: .*unknown activation 'gelu'/],
+    ['--save to a directory (refused before training)', () => ['train', '--data-dir', tiny, '--epochs', '1', '--save', bad], /--save .*exists and is not a regular file \(a directory\)/],
+    ['--save with an empty name', () => ['train', '--data-dir', tiny, '--epochs', '1', '--save', ''], /--save needs a file name/],
+    ['--clip-norm 0', () => ['train', '--clip-norm', '0'], /--clip-norm.*'0'/],
+    ['--eps 0', () => ['train', '--eps', '0'], /--eps.*'0'/],
+    ['--lr 0', () => ['train', '--lr', '0'], /--lr.*'0'/],
+    ['--dropout without hidden layers', () => ['train', '--hidden', '', '--dropout', '0.5'], /--dropout applies after hidden layers/],
     ['eval of a checkpoint that names no dataset', () => ['eval', '--load', join(bad, 'no-dataset.safetensors')], /no-dataset\.safetensors.*--dataset/],
     ['eval with an unknown --dataset', () => ['eval', '--load', 'x.safetensors', '--dataset', 'cifar'], /--dataset.*'cifar'/],
   ];

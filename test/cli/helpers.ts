@@ -5,11 +5,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'vitest';
+import { DATASETS } from '../datasets.js';
+
+export { DATASETS };
 
 /** The repository root, from this file's location (CI clones the repo anywhere, with ../shared beside it). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The real datasets: DATASETS/mnist/ and DATASETS/fashion-mnist/, four gzipped IDX files each. */
-export const DATASETS = resolve(REPO_ROOT, '..', 'shared', 'datasets');
+
 export const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 export function assertBuilt(): void {

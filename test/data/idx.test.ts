@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError, parseIdx } from '../../src/data/idx.js';
 import { readIdxFile } from '../../src/data/idx-file.js';
+import { DATASETS } from '../datasets.js';
 
-const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
+
 const mnist = (file: string) => join(DATASETS, 'mnist', file);
 const fashion = (file: string) => join(DATASETS, 'fashion-mnist', file);
 

@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+import { DATASETS } from '../datasets.js';
 
-/** The shared datasets sit beside the repository: <repo>/../shared/datasets. */
-const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
+
 const FASHION = join(DATASETS, 'fashion-mnist');
 
 /** Reads an IDX .gz file by hand: header (big-endian uint32 magic, dims) then uint8 data. */

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/idx.js';
 import { readIdxFile } from '../../src/data/idx-file.js';
+import { DATASETS as SHARED } from '../datasets.js';
 import { DATASETS, FILE_NAMES, locateDataset, type LocateOptions } from '../../src/data/sources.js';
 
-const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
 const ALL = Object.values(FILE_NAMES);
 
 const root = mkdtempSync(join(tmpdir(), 'nabla-sources-'));

@@ -1,16 +1,14 @@
-import { dirname, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
+import { DATASETS } from '../datasets.js';
 
 // A full collection before each memory reading, so that garbage not yet collected does not count.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-/** The shared datasets sit beside the repository (<repo>/../shared/datasets), wherever it is cloned. */
-const DATASETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/datasets');
+
 
 const DEFAULT: nb.MlpConfig = { inputSize: 784, hiddenSizes: [40, 30, 20], outputSize: 10, activation: 'relu' };
 const EPOCHS = 2;

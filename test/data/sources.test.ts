@@ -258,3 +258,14 @@ describe('locateDataset downloads', () => {
     expect(message).toContain('train-images-idx3-ubyte.gz: HTTP 404 Not Found');
   });
 });
+
+describe('a named directory holding the other dataset', () => {
+  it('is refused, naming what the files are (told apart by the test labels)', async () => {
+    await expect(locateDataset('mnist', { dataDir: join(SHARED, 'fashion-mnist'), download: false })).rejects.toThrow(
+      /the files in .*fashion-mnist are fashion-mnist, not mnist; pass --dataset fashion-mnist/,
+    );
+    await expect(locateDataset('fashion-mnist', { dataDir: join(SHARED, 'mnist'), download: false })).rejects.toThrow(/are mnist, not fashion-mnist/);
+    const right = await locateDataset('mnist', { dataDir: join(SHARED, 'mnist'), download: false });
+    expect(right.name).toBe('mnist');
+  });
+});

@@ -45,3 +45,19 @@ describe('sparse operands', () => {
     expect(nb.gradcheck((aa, bb) => nb.matmul(aa, bb), [a, b])).toBe(true);
   });
 });
+
+describe('NaN and Inf are not hidden by skipping zeros', () => {
+  it('linear and matmul with a mostly-zero input still propagate a NaN or Inf of the other operand', () => {
+    const x = mostlyZeros([8, 20], 11);
+    x.data.fill(0, 0, 20); // a row that is entirely zero
+    const w = nb.randn([4, 20], { dtype: 'float64', generator: new nb.Generator(12) });
+    w.data[0] = NaN;
+    w.data[25] = Infinity;
+    const y = nb.linear(x, w);
+    // Row 0 of x is all zeros: 0 * NaN = NaN in output column 0, 0 * Inf = NaN in column 1.
+    expect(Number.isNaN(y.data[0])).toBe(true);
+    expect(Number.isNaN(y.data[1])).toBe(true);
+    const z = nb.matmul(w, x.T);
+    expect(Number.isNaN(z.data[0])).toBe(true);
+  });
+});

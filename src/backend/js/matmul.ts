@@ -88,6 +88,16 @@ class Nonzeros {
 const nonzeros = new Nonzeros();
 
 /**
+ * Skipping a zero also skips 0 * NaN and 0 * Inf, which are NaN: the sparse paths are taken only
+ * when the other operand is finite, so a NaN or Inf still shows in the result as it would densely.
+ */
+function allFinite(values: TypedArray, offset: number, size: number): boolean {
+  let probe = 0;
+  for (let i = offset, end = offset + size; i < end; i++) probe += values[i] * 0; // NaN once any value is NaN or infinite
+  return probe === 0;
+}
+
+/**
  * One GEMM: out = op(a) @ op(b), or out += ... when accumulating. Dispatches on the layout and on
  * the sparsity of the operand that the innermost loop would stream through.
  */
@@ -102,7 +112,7 @@ export function matmul(a: TypedArray, aOffset: number, b: TypedArray, bOffset: n
     return;
   }
   if (!accumulate) out.fill(0, outOffset, outOffset + m * n);
-  if (m > 1 && nonzeros.sparseRows(b, bOffset, k, n)) {
+  if (m > 1 && allFinite(a, aOffset, m * k) && nonzeros.sparseRows(b, bOffset, k, n)) {
     if (transA) sparseColumnsProduct(a, aOffset, out, outOffset, m, n, k);
     else sparseRowsProduct(a, aOffset, out, outOffset, m, n, k);
     return;
@@ -257,7 +267,7 @@ export function linear(
   x: TypedArray, weight: TypedArray, bias: TypedArray | null, out: TypedArray,
   rows: number, inFeatures: number, outFeatures: number, activation: Activation, alpha: number,
 ): void {
-  if (rows > 1 && nonzeros.sparseRows(x, 0, rows, inFeatures)) {
+  if (rows > 1 && allFinite(weight, 0, outFeatures * inFeatures) && nonzeros.sparseRows(x, 0, rows, inFeatures)) {
     sparseRowDots(weight, out, rows, inFeatures, outFeatures);
   } else {
     rowDots(x, 0, weight, 0, out, 0, rows, outFeatures, inFeatures, false);

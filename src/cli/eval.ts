@@ -32,6 +32,10 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   const files = await locateDataset(dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
   bar.stop();
   const testSet = readSplit(files.testImages, files.testLabels);
+  const pixels = testSet.tensors[0].shape[1];
+  if (pixels !== checkpoint.config.inputSize) {
+    throw new UsageError(`${flags.load}: the model takes ${checkpoint.config.inputSize} inputs but the images in ${files.testImages} have ${pixels} pixels`);
+  }
   const classNames = CLASS_NAMES[dataset];
   const storedLoss = checkpoint.metadata.loss;
   const lossName = flags.loss ?? (LOSS_NAMES.includes(storedLoss as LossName) ? (storedLoss as LossName) : 'cross-entropy');

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { DataError } from '../data/idx.js';
 import { loadMnistLike } from '../data/mnist.js';
 import type { DatasetName } from '../data/sources.js';
 import { trainValidationSplit } from '../data/split.js';
@@ -53,13 +54,19 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (train.length === 0) throw new UsageError(`no training samples left after holding out --val-split ${flags.valSplit} of ${pool.length}`);
   say(`data: ${flags.dataset} from ${data.files.source} (${data.files.dir}): ${train.length} train, ${validation.length} validation, ${data.test.length} test samples`);
 
-  const config: MlpConfig = { inputSize: 784, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation, dropout: flags.dropout };
+  // The images' own size: 28x28 for the real datasets, but any size that train and test share works.
+  const inputSize = data.train.tensors[0].shape[1];
+  const testSize = data.test.tensors[0].shape[1];
+  if (testSize !== inputSize) {
+    throw new DataError(`${data.files.testImages}: test images have ${testSize} pixels but the training images in ${data.files.trainImages} have ${inputSize}`);
+  }
+  const config: MlpConfig = { inputSize, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation, dropout: flags.dropout };
   const model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
   const optimizer = buildOptimizer(model.parameters(), { ...flags, lr: flags.lr ?? defaultLearningRate(flags.optimizer, flags.activation) });
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
   if (!flags.json) {
     const layers = table(['#', 'layer', 'output shape', 'parameters', 'formula'], process.stderr);
-    for (const s of summarize(model, [784])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
+    for (const s of summarize(model, [inputSize])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
     say(layers.toString());
     const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
     say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}`);

@@ -317,6 +317,25 @@ describe('train output', () => {
     expect(summaryOf(jsonLines(flag)).data_source).toBe(`--data-dir ${tiny}`);
   });
 
+  it('images of another size train a network of that input size; train and test sizes must agree', async () => {
+    const write = (dir: string, testCols: number) => {
+      mkdirSync(join(dir, 'mnist'), { recursive: true });
+      const images = (count: number, cols: number) => idxBytes([count, 20, cols], Uint8Array.from({ length: count * 20 * cols }, (_, i) => (i * 37) % 256));
+      const labels = (count: number) => idxBytes([count], Uint8Array.from({ length: count }, (_, i) => i % 10));
+      writeFileSync(join(dir, 'mnist', FILES.trainImages), images(100, 20));
+      writeFileSync(join(dir, 'mnist', FILES.trainLabels), labels(100));
+      writeFileSync(join(dir, 'mnist', FILES.testImages), images(50, testCols));
+      writeFileSync(join(dir, 'mnist', FILES.testLabels), labels(50));
+    };
+    const small = join(tmp, 'twenty');
+    write(small, 20);
+    const summary = jsonLines(await cli(['train', '--json', '--data-dir', small, '--epochs', '1', '--batch-size', '10'])).at(-1)!;
+    expect((summary.model as { inputSize: number }).inputSize).toBe(400);
+    const mismatched = join(tmp, 'mismatched');
+    write(mismatched, 21);
+    expectUsageError(await cli(['train', '--data-dir', mismatched, '--epochs', '1']), /t10k-images-idx3-ubyte: test images have 420 pixels but the training images .* have 400/);
+  });
+
   it('eval reports the loss the model was trained with, unless --loss says otherwise', async () => {
     const saved = join(tmp, 'mse.safetensors');
     const trained = jsonLines(await cli(['train', '--json', '--data-dir', tiny, ...TINY, '--loss', 'mse', '--save', saved]));

@@ -11,7 +11,8 @@ import { Parameter } from './parameter.js';
 export abstract class Module {
   training = true;
 
-  abstract forward(input: Tensor): Tensor;
+  /** The computation; modules may take several tensors (an input and a mask, an input and a state). */
+  abstract forward(...inputs: Tensor[]): Tensor;
 
   /** One-line hyperparameters shown by toString(), like PyTorch's extra_repr. */
   extraRepr(): string {

@@ -305,3 +305,19 @@ describe('tied weights and failed loads', () => {
     expect(m.parameters().map((p) => Array.from(p.data))).toEqual(before);
   });
 });
+
+describe('forward with several inputs', () => {
+  class Gate extends nb.Module {
+    proj = new nb.Linear(3, 3);
+    forward(x: nb.Tensor, gate: nb.Tensor): nb.Tensor {
+      return this.proj.forward(x).mul(gate.sigmoid());
+    }
+  }
+
+  it('a module may take an input and a second tensor (type-checks and runs)', () => {
+    const m = new Gate();
+    const out = m.forward(nb.ones([2, 3]), nb.zeros([2, 3]));
+    expect(out.shape).toEqual([2, 3]);
+    expect(Array.from(out.data)).toEqual(Array.from(m.proj.forward(nb.ones([2, 3])).mul(0.5).data));
+  });
+});

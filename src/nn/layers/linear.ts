@@ -33,7 +33,12 @@ export class Linear extends Module {
     pytorchLinearDefault_(this.weight, this.bias, { generator });
   }
 
-  forward(input: Tensor, activation: LinearActivation = {}): Tensor {
+  forward(input: Tensor): Tensor {
+    return linear(input, this.weight, this.bias);
+  }
+
+  /** This layer and the activation after it in one kernel (what Sequential runs for Linear -> ReLU). */
+  forwardFused(input: Tensor, activation: LinearActivation): Tensor {
     return linear(input, this.weight, this.bias, activation);
   }
 

@@ -28,7 +28,7 @@ export class Sequential extends Module {
       const layer = this.layers[i];
       const next = this.layers[i + 1];
       if (layer.constructor === Linear && next instanceof FusableActivation && FUSABLE.has(next.constructor)) {
-        x = (layer as Linear).forward(x, next.fused);
+        x = (layer as Linear).forwardFused(x, next.fused);
         i++;
       } else {
         x = layer.forward(x);

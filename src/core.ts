@@ -1,13 +1,15 @@
 // Everything that runs anywhere JavaScript runs (Node, browsers, workers): no file system, no
 // Node built-ins. src/index.ts adds the Node-only parts (files, dataset lookup and download).
 export { Tensor, type TensorLike, type NestedArray, type Axes } from './tensor/tensor.js';
-export { type DType, type FloatDType, type TypedArray } from './tensor/dtype.js';
-export { ShapeError, type Shape } from './tensor/shape.js';
+export { type DType, type FloatDType, type TypedArray } from './base/dtype.js';
+export { ShapeError, type Shape } from './base/shape.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { noGrad, isGradEnabled, backward, type GradFn } from './autograd/graph.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
-export { getBackend, setBackend } from './backend/registry.js';
-export type { Backend, Activation } from './backend/backend.js';
+export { getBackend, setBackend, BACKEND_NAMES } from './backend/registry.js';
+export type { Backend } from './backend/backend.js';
+export type { Activation, Kernel, KernelName, KernelTable } from './backend/kernels.js';
+export { Storage, memory, type MemoryInfo } from './backend/storage.js';
 export * from './ops/creation.js';
 export { add, sub, mul, div, pow, maximum, minimum } from './ops/arithmetic.js';
 export { neg, abs, exp, log, log1p, sqrt, square, reciprocal, sin, cos, sign, floor, ceil, round, sigmoid, tanh, relu, leakyRelu } from './ops/elementwise.js';

@@ -1,5 +1,6 @@
+import { getBackend } from '../backend/registry.js';
 import { Generator } from '../tensor/random.js';
-import { isFloat } from '../tensor/dtype.js';
+import { isFloat } from '../base/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './graph.js';
 
@@ -25,10 +26,14 @@ export class GradcheckError extends Error {
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true, seed = 0 } = options;
+  const backend = inputs[0]?.backend ?? getBackend();
+  if (!backend.dtypes.includes('float64')) {
+    throw new GradcheckError(`gradcheck: compares gradients in float64, which backend '${backend.name}' cannot store; run it on a backend with float64 (setBackend('js'))`);
+  }
   const leaves = inputs.map((t) => (isFloat(t.dtype) ? t.detach().to('float64').clone().detach().requiresGrad_(true) : t));
   const probe = fn(...leaves);
   const generator = new Generator(seed);
-  const weights = new Tensor(Float64Array.from({ length: probe.size }, () => 0.5 + generator.uniform()), probe.shape);
+  const weights = Tensor.fromValues(Float64Array.from({ length: probe.size }, () => 0.5 + generator.uniform()), probe.shape, 'float64', probe.backend);
   const objective = (out: Tensor) => (out.dtype === 'float64' ? out : out.to('float64')).mul(weights).sum();
 
   const scalar = objective(probe);
@@ -38,14 +43,16 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   let worst = { error: 0, message: '' };
   leaves.forEach((leaf, k) => {
     if (!leaf.requiresGrad) return;
-    const analytic = leaf.grad?.data ?? new Float64Array(leaf.size);
+    const analytic = leaf.grad?.toTypedArray() ?? new Float64Array(leaf.size);
+    const values = leaf.toTypedArray();
+    const perturb = (i: number, value: number) => leaf.backend.write(leaf.storage, [value], i);
     for (let i = 0; i < leaf.size; i++) {
-      const original = leaf.data[i];
-      leaf.data[i] = original + eps;
+      const original = values[i];
+      perturb(i, original + eps);
       const plus = noGrad(() => objective(fn(...leaves)).item());
-      leaf.data[i] = original - eps;
+      perturb(i, original - eps);
       const minus = noGrad(() => objective(fn(...leaves)).item());
-      leaf.data[i] = original;
+      perturb(i, original);
       const numeric = (plus - minus) / (2 * eps);
       const error = Math.abs(analytic[i] - numeric);
       const excess = error - (atol + rtol * Math.abs(numeric));

@@ -1,6 +1,5 @@
-import { getBackend } from '../backend/registry.js';
-import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { formatShape, shapesEqual } from '../base/shape.js';
+import { run, Tensor } from '../tensor/tensor.js';
 
 /** How an op's output was made: its inputs and the rule that maps the output's gradient to theirs. */
 export interface GradFn {
@@ -8,6 +7,25 @@ export interface GradFn {
   readonly inputs: readonly Tensor[];
   /** Gradients for each input, in order; null where an input does not require one. */
   backward(gradOutput: Tensor): readonly (Tensor | null)[];
+}
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors, so that backward() can run through it again (default false). */
+  retainGraph?: boolean;
+}
+
+/** What a node's gradFn becomes after backward() released its saved tensors. */
+function released(name: string): GradFn {
+  return {
+    name,
+    inputs: [],
+    backward() {
+      throw new Error(
+        `backward: trying to backward through the graph a second time (at ${name}): its saved tensors were freed by the first backward(); ` +
+          'call the first backward with { retainGraph: true } to keep them',
+      );
+    },
+  };
 }
 
 let gradEnabled = true;
@@ -48,7 +66,8 @@ export function record(output: Tensor, name: string, inputs: readonly Tensor[], 
  * Reverse-mode differentiation from `root`: visits the graph in reverse topological order, so each
  * node's gradient is complete before it is pushed to its inputs. Leaves accumulate into `.grad`.
  */
-export function backward(root: Tensor, gradient?: Tensor): void {
+export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  const { retainGraph = false } = options;
   if (!root.requiresGrad) {
     throw new Error('backward: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)');
   }
@@ -56,7 +75,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     if (root.size !== 1) {
       throw new Error(`backward: gradient can be implicitly created only for a scalar output, but the output has shape ${formatShape(root.shape)}; pass the upstream gradient`);
     }
-    gradient = Tensor.full(root.shape, 1, root.dtype);
+    gradient = Tensor.full(root.shape, 1, root.dtype, root.backend);
   } else if (!shapesEqual(gradient.shape, root.shape)) {
     throw new Error(`backward: gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
   }
@@ -72,14 +91,17 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         node.grad = node.grad === null ? g.clone() : accumulate(node.grad, g);
         continue;
       }
-      const inputGrads = node.gradFn.backward(g);
-      node.gradFn.inputs.forEach((input, k) => {
+      const gradFn = node.gradFn;
+      const inputGrads = gradFn.backward(g);
+      // Dropping the closure frees everything the op saved: a loss kept in a list no longer holds its graph.
+      if (!retainGraph) node.gradFn = released(gradFn.name);
+      gradFn.inputs.forEach((input, k) => {
         const raw = inputGrads[k];
         if (raw === null || raw === undefined || !input.requiresGrad) return;
         // Mixed-precision ops (float32 * float64) give a gradient in the wider type; keep the input's.
         const ig = raw.dtype === input.dtype ? raw : raw.to(input.dtype);
         if (!shapesEqual(ig.shape, input.shape)) {
-          throw new Error(`backward: ${node.gradFn!.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
+          throw new Error(`backward: ${gradFn.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
         }
         const previous = grads.get(input);
         grads.set(input, previous === undefined ? ig : previous.add(ig));
@@ -110,6 +132,6 @@ function topologicalOrder(root: Tensor): Tensor[] {
 
 /** In-place `existing += g`, keeping the .grad tensor's identity and dtype. */
 function accumulate(existing: Tensor, g: Tensor): Tensor {
-  getBackend().binary('add', existing.data, existing.shape, g.data, g.shape, existing.data, existing.shape);
+  run({ op: 'binary', fn: 'add', aShape: existing.shape, bShape: g.shape, outShape: existing.shape }, [existing, g], [existing]);
   return existing;
 }

@@ -1,13 +1,34 @@
 import type { Backend } from './backend.js';
+import { checkingBackend } from './checking/index.js';
 import { jsBackend } from './js/index.js';
 
-let active: Backend = jsBackend;
+const BUILT_IN: Record<string, Backend> = { js: jsBackend, checking: checkingBackend };
 
-/** The backend that allocates new tensors and runs their kernels. */
+/** The names setBackend and NABLA_BACKEND accept. */
+export const BACKEND_NAMES = Object.keys(BUILT_IN);
+
+/** A backend given by object or by name; `where` names the caller in the error for an unknown name. */
+export function resolveBackend(backend: Backend | string, where: string): Backend {
+  if (typeof backend !== 'string') return backend;
+  const found = BUILT_IN[backend];
+  if (found === undefined) throw new Error(`${where}: unknown backend '${backend}' (available: ${BACKEND_NAMES.join(', ')})`);
+  return found;
+}
+
+/** NABLA_BACKEND where a process environment exists (Node); read without importing any Node module. */
+function fromEnvironment(): Backend {
+  const name = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_BACKEND;
+  return name === undefined || name === '' ? jsBackend : resolveBackend(name, 'NABLA_BACKEND');
+}
+
+let active: Backend = fromEnvironment();
+
+/** The backend on which new tensors are created; ops run on the backend of their inputs. */
 export function getBackend(): Backend {
   return active;
 }
 
-export function setBackend(backend: Backend): void {
-  active = backend;
+/** Chooses the backend for tensors created from now on, by object or by name ('js', 'checking'). */
+export function setBackend(backend: Backend | string): void {
+  active = resolveBackend(backend, 'setBackend');
 }

@@ -102,8 +102,9 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
       },
     });
   } catch (error) {
-    if (error instanceof TrainingDivergedError && savedEpoch > 0) {
-      error.message += ` The weights after epoch ${savedEpoch} are saved in ${flags.save}.`;
+    if (error instanceof TrainingDivergedError) {
+      error.message += ' On the command line: a smaller --lr, or --clip-norm.';
+      if (savedEpoch > 0) error.message += ` The weights after epoch ${savedEpoch} are saved in ${flags.save}.`;
     }
     throw error;
   } finally {

@@ -1,4 +1,5 @@
-import { formatShape, ShapeError } from '../tensor/shape.js';
+import { formatShape, ShapeError } from '../base/shape.js';
+import { takeRows } from '../ops/indexing.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
@@ -53,14 +54,7 @@ export class TensorDataset {
 
   /** Copies the rows at the given positions into new tensors, one per stored tensor. */
   take(positions: ArrayLike<number>): Tensor[] {
-    return this.tensors.map((t) => {
-      const rowSize = t.size / t.shape[0];
-      const out = Tensor.empty([positions.length, ...t.shape.slice(1)], t.dtype);
-      for (let i = 0; i < positions.length; i++) {
-        const row = this.rowOf(positions[i]);
-        out.data.set(t.data.subarray(row * rowSize, (row + 1) * rowSize) as never, i * rowSize);
-      }
-      return out;
-    });
+    const rows = Int32Array.from({ length: positions.length }, (_, i) => this.rowOf(positions[i]));
+    return this.tensors.map((t) => takeRows(t, Tensor.fromValues(rows, [rows.length], 'int32', t.backend)));
   }
 }

@@ -1,6 +1,6 @@
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType } from '../base/dtype.js';
 import { type RawTensor, type SafetensorsDType, SafetensorsError } from './safetensors.js';
 import { loadSafetensors, saveSafetensors } from './safetensors-file.js';
 
@@ -13,7 +13,7 @@ const TO_SAFETENSORS: Record<DType, SafetensorsDType> = { float32: 'F32', float6
 export function saveModel(path: string, model: Module, config: unknown, metadata: Record<string, string> = {}): void {
   const tensors: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(model.stateDict())) {
-    tensors[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: [...t.shape], data: t.data };
+    tensors[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: [...t.shape], data: t.dataSync() };
   }
   saveSafetensors(path, tensors, { ...metadata, format: 'nabla', config: JSON.stringify(config) });
 }

@@ -10,10 +10,10 @@
  *   kaiming: Var(w) = gain^2 / fan
  * and a uniform U(-b, b) has variance b^2 / 3, which fixes the uniform bounds below.
  */
-import { isFloat } from '../tensor/dtype.js';
+import { isFloat } from '../base/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { formatShape, ShapeError } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { formatShape, ShapeError } from '../base/shape.js';
+import { run, type Tensor } from '../tensor/tensor.js';
 
 export interface InitOptions {
   /** Source of randomness; defaults to the global `defaultGenerator` (seeded by `manualSeed`). */
@@ -127,8 +127,9 @@ function requireFinite(value: number, what: string, op: string): void {
 }
 
 function fill(tensor: Tensor, generator: Generator, sample: (g: Generator) => number): Tensor {
-  const data = tensor.data;
-  for (let i = 0; i < data.length; i++) data[i] = sample(generator);
+  const values = new Float64Array(tensor.size);
+  for (let i = 0; i < values.length; i++) values[i] = sample(generator);
+  tensor.backend.write(tensor.storage, values);
   return tensor;
 }
 
@@ -144,7 +145,7 @@ function fillNormal(tensor: Tensor, mean: number, std: number, generator: Genera
 /** Fills with `value` (any dtype; int32 tensors store it truncated). */
 export function constant_(tensor: Tensor, value: number): Tensor {
   if (typeof value !== 'number' || Number.isNaN(value)) throw new RangeError(`constant_: value must be a number, got ${String(value)}`);
-  tensor.data.fill(value);
+  run({ op: 'fill', value, offset: 0, stride: 1, count: tensor.size }, [], [tensor]);
   return tensor;
 }
 

@@ -9,8 +9,8 @@ import { add, mul, sub } from '../ops/arithmetic.js';
 import { gt, where } from '../ops/compare.js';
 import { gather, checkIndices, oneHot } from '../ops/indexing.js';
 import { softmaxCrossEntropy, type Reduction } from '../ops/nn.js';
-import { isFloat } from '../tensor/dtype.js';
-import { broadcastShapes, formatShape, ShapeError, shapesEqual } from '../tensor/shape.js';
+import { isFloat } from '../base/dtype.js';
+import { broadcastShapes, formatShape, ShapeError, shapesEqual } from '../base/shape.js';
 import { assertTensor, type Tensor } from '../tensor/tensor.js';
 
 export type { Reduction };
@@ -122,8 +122,9 @@ export function binaryCrossEntropy(probs: Tensor, target: Tensor, options: Binar
   requireFloat(probs, op, 'input');
   requireSameShape(probs, target, op);
   const w = weight === undefined ? null : checkWeight(weight, probs, op, 'weight');
-  for (let i = 0; i < probs.size; i++) {
-    const p = probs.data[i];
+  const values = probs.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const p = values[i];
     if (!(p >= 0 && p <= 1)) {
       throw new RangeError(`${op}: all input elements must be probabilities in [0, 1], found ${p} at position ${i} (for logits use binaryCrossEntropyWithLogits)`);
     }

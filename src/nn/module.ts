@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/graph.js';
-import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { formatShape, shapesEqual, stridesOf } from '../base/shape.js';
+import { copyKernel } from '../ops/shape.js';
+import { run, Tensor } from '../tensor/tensor.js';
 import { Parameter } from './parameter.js';
 
 /**
@@ -102,7 +103,7 @@ export abstract class Module {
       }
     }
     noGrad(() => {
-      for (const [name, p] of own) p.data.set(state[name].data as never);
+      for (const [name, p] of own) copyInto(p, state[name]);
     });
   }
 
@@ -134,4 +135,15 @@ export abstract class Module {
 function block(name: string, extra: string, lines: readonly string[]): string {
   if (lines.length === 0) return `${name}(${extra})`;
   return `${name}(${extra}\n${lines.map((l) => '  ' + l.replace(/\n/g, '\n  ')).join('\n')}\n)`;
+}
+
+/** Overwrites dst's elements with src's (same size), converting the dtype and crossing backends as needed. */
+function copyInto(dst: Tensor, src: Tensor): void {
+  if (src.backend !== dst.backend) {
+    dst.backend.write(dst.storage, src.dataSync());
+    return;
+  }
+  const value = src.dtype === dst.dtype ? src : src.to(dst.dtype);
+  const strides = stridesOf(dst.shape);
+  run(copyKernel(dst.shape, 0, strides, 0, strides), [value], [dst]);
 }

@@ -1,39 +1,9 @@
 import { record } from '../autograd/graph.js';
-import type { BinaryOp } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
-import { type DType, isFloat, promoteTypes } from '../tensor/dtype.js';
-import { broadcastShapes, type Shape, shapesEqual } from '../tensor/shape.js';
+import type { BinaryOp } from '../backend/kernels.js';
+import { isFloat, promoteTypes } from '../base/dtype.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { broadcastBinary, sumToShape, toTensor } from './broadcast.js';
 import { where } from './compare.js';
-
-/** A number becomes a 0-d tensor of the other operand's dtype (float32 if it has a fraction and the other is int). */
-export function toTensor(value: TensorLike, like: Tensor): Tensor {
-  if (value instanceof Tensor) return value;
-  if (typeof value !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof value}`);
-  const dtype = like.dtype === 'int32' && !Number.isInteger(value) ? 'float32' : like.dtype;
-  return Tensor.full([], value, dtype);
-}
-
-/** Runs a broadcasting binary kernel into a new tensor of `dtype`. */
-export function broadcastBinary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
-  const outShape = broadcastShapes(a.shape, b.shape, op);
-  const out = Tensor.empty(outShape, dtype);
-  getBackend().binary(op, a.data, a.shape, b.data, b.shape, out.data, outShape);
-  return out;
-}
-
-/** Sums a broadcast gradient back down to the shape of the input it came from. */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  const out = Tensor.empty(g.shape.map((d, i) => (axes.includes(i) ? 1 : d)), g.dtype);
-  getBackend().reduce('sum', g.data, g.shape, axes, out.data);
-  return new Tensor(out.data, shape);
-}
 
 function arithmetic(op: BinaryOp, aLike: TensorLike, bLike: TensorLike, backward: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Tensor {
   const a = aLike instanceof Tensor ? aLike : toTensor(aLike, bLike as Tensor);

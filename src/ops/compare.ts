@@ -1,10 +1,9 @@
 import { record } from '../autograd/graph.js';
-import type { BinaryOp } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
-import { promoteTypes } from '../tensor/dtype.js';
-import { broadcastShapes } from '../tensor/shape.js';
-import { Tensor, type TensorLike } from '../tensor/tensor.js';
-import { broadcastBinary, sumToShape, toTensor } from './arithmetic.js';
+import type { BinaryOp } from '../backend/kernels.js';
+import { promoteTypes } from '../base/dtype.js';
+import { broadcastShapes } from '../base/shape.js';
+import { backendOf, run, Tensor, type TensorLike } from '../tensor/tensor.js';
+import { broadcastBinary, sumToShape, toTensor } from './broadcast.js';
 
 /** Comparisons give int32 masks of 0 and 1 (there is no bool dtype) and are not differentiable. */
 function compare(op: BinaryOp, a: Tensor, b: TensorLike): Tensor {
@@ -23,10 +22,10 @@ export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): 
   const a = aLike instanceof Tensor ? aLike : toTensor(aLike, bLike instanceof Tensor ? bLike : condition);
   const b = toTensor(bLike, a);
   const outShape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
-  const out = Tensor.empty(outShape, promoteTypes(a.dtype, b.dtype));
-  getBackend().where(condition.data, condition.shape, a.data, a.shape, b.data, b.shape, out.data, outShape);
+  const out = Tensor.empty(outShape, promoteTypes(a.dtype, b.dtype), backendOf('where', [condition, a, b]));
+  run({ op: 'where', condShape: condition.shape, aShape: a.shape, bShape: b.shape, outShape }, [condition, a, b], [out]);
   return record(out, 'where', [a, b], (g) => {
-    const zero = Tensor.full([], 0, g.dtype);
+    const zero = Tensor.full([], 0, g.dtype, g.backend);
     return [
       a.requiresGrad ? sumToShape(where(condition, g, zero), a.shape) : null,
       b.requiresGrad ? sumToShape(where(condition, zero, g), b.shape) : null,
@@ -43,7 +42,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min !== undefined) out = broadcastBinary('maximum', out, toTensor(min, x), dtype);
   if (max !== undefined) out = broadcastBinary('minimum', out, toTensor(max, x), dtype);
   return record(out, 'clamp', [x], (g) => {
-    let inside = Tensor.full(x.shape, 1, g.dtype);
+    let inside = Tensor.full(x.shape, 1, g.dtype, g.backend);
     if (min !== undefined) inside = inside.mul(ge(x, min));
     if (max !== undefined) inside = inside.mul(le(x, max));
     return [g.mul(inside)];

@@ -1,7 +1,7 @@
-import { type DType, type TypedArray, arrayConstructor, dtypeOfArray, isFloat } from '../tensor/dtype.js';
+import { type DType, type TypedArray, arrayConstructor, dtypeOfArray, isFloat } from '../base/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { checkShape, formatShape, ShapeError, type ShapeLike, sizeOf } from '../tensor/shape.js';
-import { type NestedArray, Tensor } from '../tensor/tensor.js';
+import { checkShape, formatShape, ShapeError, type ShapeLike, sizeOf } from '../base/shape.js';
+import { type NestedArray, run, Tensor } from '../tensor/tensor.js';
 
 export interface CreationOptions {
   dtype?: DType;
@@ -25,9 +25,7 @@ export function tensor(values: NestedArray | TypedArray, options: CreationOption
   if (ArrayBuffer.isView(values)) {
     const shape = checkShape(options.shape ?? [values.length], 'tensor');
     const dtype = options.dtype ?? dtypeOfArray(values);
-    const data = Tensor.empty([values.length], dtype).data;
-    data.set(values as never);
-    return finish(new Tensor(data, shape), options);
+    return finish(Tensor.fromValues(values, shape, dtype), options);
   }
   const shape: number[] = [];
   for (let level: NestedArray = values; Array.isArray(level); level = (level as NestedArray[])[0]) shape.push(level.length);
@@ -48,7 +46,8 @@ export function tensor(values: NestedArray | TypedArray, options: CreationOption
   if (options.shape !== undefined && shape.length > 1) {
     throw new ShapeError(`tensor: the shape option applies to flat arrays, but a nested array of shape ${formatShape(shape)} was given`);
   }
-  return finish(new Tensor(flat, options.shape === undefined ? shape : checkShape(options.shape, 'tensor')), options);
+  const finalShape = options.shape === undefined ? shape : checkShape(options.shape, 'tensor');
+  return finish(Tensor.fromValues(flat, finalShape, options.dtype ?? 'float32'), options);
 }
 
 export function full(shape: ShapeLike, value: number, options: CreationOptions = {}): Tensor {
@@ -66,31 +65,31 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${step}`);
   const length = Math.max(0, Math.ceil((end - start) / step));
   const t = Tensor.empty([length], options.dtype ?? 'float32');
-  for (let i = 0; i < length; i++) t.data[i] = start + i * step;
+  run({ op: 'arange', start, step }, [], [t]);
   return finish(t, options);
 }
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
-  const t = Tensor.empty([steps], options.dtype ?? 'float32');
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
-  for (let i = 0; i < steps; i++) t.data[i] = i === steps - 1 && steps > 1 ? end : start + i * delta;
-  return finish(t, options);
+  const values = Array.from({ length: steps }, (_, i) => (i === steps - 1 && steps > 1 ? end : start + i * delta));
+  return finish(Tensor.fromValues(values, [steps], options.dtype ?? 'float32'), options);
 }
 
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   const t = Tensor.empty(checkShape([n, m], 'eye'), options.dtype ?? 'float32');
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  run({ op: 'fill', value: 1, offset: 0, stride: m + 1, count: Math.min(n, m) }, [], [t]);
   return finish(t, options);
 }
 
 function randomTensor(shape: ShapeLike, options: RandomOptions, sample: (g: Generator) => number): Tensor {
   const dtype = options.dtype ?? 'float32';
-  const t = Tensor.empty(checkShape(shape, 'random'), dtype);
+  const dims = checkShape(shape, 'random');
   const generator = options.generator ?? defaultGenerator;
-  for (let i = 0; i < t.size; i++) t.data[i] = sample(generator);
-  return finish(t, options);
+  const values = new (arrayConstructor(dtype))(sizeOf(dims));
+  for (let i = 0; i < values.length; i++) values[i] = sample(generator);
+  return finish(Tensor.fromValues(values, dims, dtype), options);
 }
 
 /** Uniform on [low, high). */

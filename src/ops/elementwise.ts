@@ -1,8 +1,7 @@
 import { record } from '../autograd/graph.js';
-import type { Activation, UnaryOp } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
-import { floatTypeOf } from '../tensor/dtype.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Activation, UnaryOp } from '../backend/kernels.js';
+import { floatTypeOf } from '../base/dtype.js';
+import { run, Tensor } from '../tensor/tensor.js';
 
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
@@ -10,16 +9,16 @@ type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 const KEEPS_DTYPE = new Set<UnaryOp>(['neg', 'abs', 'relu', 'sign', 'square', 'floor', 'ceil', 'round']);
 
 function unaryOp(op: UnaryOp, x: Tensor, rule: UnaryRule | null, param?: number): Tensor {
-  const out = Tensor.empty(x.shape, KEEPS_DTYPE.has(op) ? x.dtype : floatTypeOf(x.dtype));
-  getBackend().unary(op, x.data, out.data, param);
+  const out = Tensor.empty(x.shape, KEEPS_DTYPE.has(op) ? x.dtype : floatTypeOf(x.dtype), x.backend);
+  run({ op: 'unary', fn: op, param: param ?? 0 }, [x], [out]);
   if (rule === null) return out;
   return record(out, op, [x], (g) => [rule(g, x, out)]);
 }
 
 /** g * f'(x) for an activation, computed by the backend from its output `y`. */
 export function activationBackward(activation: Activation, g: Tensor, y: Tensor, alpha = 0): Tensor {
-  const out = Tensor.empty(g.shape, g.dtype);
-  getBackend().activationGrad(activation, g.data, y.data, out.data, alpha);
+  const out = Tensor.empty(g.shape, g.dtype, g.backend);
+  run({ op: 'activationGrad', activation, alpha }, [g, y], [out]);
   return out;
 }
 

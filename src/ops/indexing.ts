@@ -1,13 +1,13 @@
 import { record } from '../autograd/graph.js';
-import { getBackend } from '../backend/registry.js';
-import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../base/shape.js';
+import { backendOf, run, Tensor } from '../tensor/tensor.js';
 
-/** Throws unless `index` is int32 with every value in [0, limit), naming the first offender. */
+/** Throws unless `index` is int32 with every value in [0, limit), naming the first offender (reads the indices: a sync point). */
 export function checkIndices(index: Tensor, limit: number, op: string, what: string): void {
   if (index.dtype !== 'int32') throw new TypeError(`${op}: ${what} must be an int32 tensor, got ${index.dtype}`);
-  for (let i = 0; i < index.size; i++) {
-    const v = index.data[i];
+  const values = index.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (v < 0 || v >= limit) throw new RangeError(`${op}: ${what} ${v} at position ${i} is out of range [0, ${limit})`);
   }
 }
@@ -22,12 +22,12 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   checkIndices(index, x.shape[a], 'gather', 'index');
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
-  const out = Tensor.empty(index.shape, x.dtype);
-  const indices = index.data as Int32Array;
-  getBackend().gather(x.data, outer, x.shape[a], inner, indices, index.shape[a], out.data);
+  const out = Tensor.empty(index.shape, x.dtype, backendOf('gather', [x, index]));
+  const layout = { outer, axisLength: x.shape[a], inner, indexAxisLength: index.shape[a] };
+  run({ op: 'gather', ...layout }, [x, index], [out]);
   return record(out, 'gather', [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype);
-    getBackend().scatterAdd(g.data, outer, x.shape[a], inner, indices, index.shape[a], gx.data);
+    const gx = Tensor.empty(x.shape, g.dtype, g.backend);
+    run({ op: 'scatterAdd', ...layout }, [g, index], [gx]);
     return [gx];
   });
 }
@@ -36,7 +36,14 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 export function oneHot(labels: Tensor, numClasses: number): Tensor {
   if (!Number.isInteger(numClasses) || numClasses <= 0) throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   checkIndices(labels, numClasses, 'oneHot', 'label');
-  const out = Tensor.empty([...labels.shape, numClasses], 'float32');
-  for (let i = 0; i < labels.size; i++) out.data[i * numClasses + labels.data[i]] = 1;
+  const out = Tensor.empty([...labels.shape, numClasses], 'float32', labels.backend);
+  run({ op: 'oneHot', classes: numClasses }, [labels], [out]);
+  return out;
+}
+
+/** The rows (entries along axis 0) of x at the given positions, copied into a new tensor; positions must be in range. */
+export function takeRows(x: Tensor, positions: Tensor): Tensor {
+  const out = Tensor.empty([positions.size, ...x.shape.slice(1)], x.dtype, backendOf('takeRows', [x, positions]));
+  run({ op: 'indexSelect', outer: 1, axisLength: x.shape[0], inner: sizeOf(x.shape.slice(1)) }, [x, positions], [out]);
   return out;
 }

@@ -1,9 +1,9 @@
 import { record } from '../autograd/graph.js';
-import { getBackend } from '../backend/registry.js';
-import { promoteTypes } from '../tensor/dtype.js';
-import { broadcastShapes, formatShape, ShapeError, sizeOf, stridesOf } from '../tensor/shape.js';
-import { assertTensor, Tensor } from '../tensor/tensor.js';
-import { sumToShape } from './arithmetic.js';
+import type { MatmulKernel } from '../backend/kernels.js';
+import { promoteTypes } from '../base/dtype.js';
+import { broadcastShapes, formatShape, ShapeError, stridesOf } from '../base/shape.js';
+import { assertTensor, backendOf, run, Tensor } from '../tensor/tensor.js';
+import { sumToShape } from './broadcast.js';
 
 /**
  * Matrix product with NumPy semantics: 1-D operands are promoted to a row (left) or column (right)
@@ -31,24 +31,12 @@ export function batchedMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boo
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
   const batch = broadcastShapes(aBatch, bBatch, 'matmul');
-  const out = Tensor.empty([...batch, m, n], promoteTypes(a.dtype, b.dtype));
-  const aStrides = batchStrides(aBatch, batch, m * k);
-  const bStrides = batchStrides(bBatch, batch, k * n);
-  const count = sizeOf(batch);
-  const index = new Array<number>(batch.length).fill(0);
-  const spec = { m, n, k, transA, transB, accumulate: false };
-  for (let i = 0; i < count; i++) {
-    let aOffset = 0;
-    let bOffset = 0;
-    let rest = i;
-    for (let d = batch.length - 1; d >= 0; d--) {
-      index[d] = rest % batch[d];
-      rest = Math.floor(rest / batch[d]);
-      aOffset += index[d] * aStrides[d];
-      bOffset += index[d] * bStrides[d];
-    }
-    getBackend().matmul(a.data, aOffset, b.data, bOffset, out.data, i * m * n, spec);
+  const out = Tensor.empty([...batch, m, n], promoteTypes(a.dtype, b.dtype), backendOf('matmul', [a, b]));
+  const kernel: MatmulKernel = { op: 'matmul', m, n, k, transA, transB, accumulate: false };
+  if (batch.length > 0) {
+    kernel.batch = { shape: batch, aStrides: batchStrides(aBatch, batch, m * k), bStrides: batchStrides(bBatch, batch, k * n) };
   }
+  run(kernel, [a, b], [out]);
   return record(out, 'matmul', [a, b], (g) => {
     // C = op(A) op(B): dA follows from g @ op(B)^T, dB from op(A)^T @ g, each transposed back if A/B were.
     const ga = a.requiresGrad

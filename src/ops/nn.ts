@@ -1,10 +1,9 @@
 import { record } from '../autograd/graph.js';
-import type { Activation } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
-import { isFloat } from '../tensor/dtype.js';
+import type { Activation } from '../backend/kernels.js';
+import { isFloat } from '../base/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../base/shape.js';
+import { backendOf, run, Tensor } from '../tensor/tensor.js';
 import { activationBackward, leakyRelu } from './elementwise.js';
 import { checkIndices, oneHot } from './indexing.js';
 
@@ -38,21 +37,20 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outFeatures];
-  const out = Tensor.empty(outShape, weight.dtype);
-  const backend = getBackend();
-  backend.linear(x.data, weight.data, bias?.data ?? null, out.data, rows, inFeatures, outFeatures, activation, alpha);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  const out = Tensor.empty(outShape, weight.dtype, backendOf('linear', inputs));
+  run({ op: 'linear', rows, inFeatures, outFeatures, activation, alpha, bias: bias !== null }, inputs, [out]);
   return record(out, activation === 'none' ? 'linear' : `linear+${activation}`, inputs, (g) => {
     const gz = activation === 'none' ? g : activationBackward(activation, g, out, alpha);
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
-      gx = Tensor.empty(x.shape, x.dtype);
-      backend.matmul(gz.data, 0, weight.data, 0, gx.data, 0, { m: rows, n: inFeatures, k: outFeatures, transA: false, transB: false, accumulate: false });
+      gx = Tensor.empty(x.shape, x.dtype, gz.backend);
+      run({ op: 'matmul', m: rows, n: inFeatures, k: outFeatures, transA: false, transB: false, accumulate: false }, [gz, weight], [gx]);
     }
     let gw: Tensor | null = null;
     if (weight.requiresGrad) {
-      gw = Tensor.empty(weight.shape, weight.dtype);
-      backend.matmul(gz.data, 0, x.data, 0, gw.data, 0, { m: outFeatures, n: inFeatures, k: rows, transA: true, transB: false, accumulate: false });
+      gw = Tensor.empty(weight.shape, weight.dtype, gz.backend);
+      run({ op: 'matmul', m: outFeatures, n: inFeatures, k: rows, transA: true, transB: false, accumulate: false }, [gz, x], [gw]);
     }
     const gb = bias?.requiresGrad ? gz.reshape([rows, outFeatures]).sum(0) : null;
     return [gx, gw, gb];
@@ -64,8 +62,8 @@ function softmaxLike(x: Tensor, axis: number, log: boolean): Tensor {
   const a = normalizeAxis(axis, x.ndim, log ? 'logSoftmax' : 'softmax');
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
-  const out = Tensor.empty(x.shape, x.dtype);
-  getBackend().softmax(x.data, outer, x.shape[a] ?? 1, inner, out.data, log);
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  run({ op: 'softmax', outer, axisLength: x.shape[a] ?? 1, inner, log }, [x], [out]);
   return record(out, log ? 'logSoftmax' : 'softmax', [x], (g) => {
     if (log) return [g.sub(out.exp().mul(g.sum(a, true)))]; // d logsoftmax: g - softmax * sum(g)
     return [out.mul(g.sub(g.mul(out).sum(a, true)))]; // d softmax: y * (g - sum(g * y))
@@ -95,9 +93,11 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
     throw new ShapeError(`crossEntropy: probability targets must have the logits' shape ${formatShape(logits.shape)}, got ${formatShape(targets.shape)}`);
   }
   const target = targets.dtype === 'int32' || targets.dtype === logits.dtype ? targets : targets.to(logits.dtype);
-  const probs = Tensor.empty(logits.shape, logits.dtype);
-  const losses = Tensor.empty([rows], logits.dtype);
-  getBackend().softmaxCrossEntropy(logits.data, rows, classes, target.data, probs.data, losses.data);
+  const backend = backendOf('crossEntropy', [logits, target]);
+  const probs = Tensor.empty(logits.shape, logits.dtype, backend);
+  const losses = Tensor.empty([rows], logits.dtype, backend);
+  const targetKind = target.dtype === 'int32' ? 'indices' : 'probabilities';
+  run({ op: 'softmaxCrossEntropy', rows, classes, targets: targetKind }, [logits, target], [probs, losses]);
   const out = reduction === 'none' ? losses : reduction === 'sum' ? losses.sum() : losses.sum().div(rows);
   return record(out, 'softmaxCrossEntropy', [logits, target], (g) => {
     const y = target.dtype === 'int32' ? oneHot(target, classes).to(logits.dtype) : target;
@@ -125,10 +125,9 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability p must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
   if (!isFloat(x.dtype)) throw new TypeError(`dropout: expected a float tensor, got ${x.dtype}`);
-  const mask = Tensor.empty(x.shape, x.dtype);
-  if (p < 1) {
-    const scale = 1 / (1 - p);
-    for (let i = 0; i < mask.size; i++) if (generator.uniform() >= p) mask.data[i] = scale;
-  }
+  const mask = Tensor.empty(x.shape, x.dtype, x.backend);
+  // One draw from the generator seeds a counter-based mask: any backend draws the same mask for it.
+  const seed = [generator.nextUint32(), generator.nextUint32()] as const;
+  if (p < 1) run({ op: 'dropoutMask', p, scale: 1 / (1 - p), seed }, [], [mask]);
   return x.mul(mask);
 }

@@ -1,18 +1,18 @@
 import { record } from '../autograd/graph.js';
-import type { ReduceOp } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
-import { floatTypeOf } from '../tensor/dtype.js';
-import { formatShape, normalizeAxes, normalizeAxis, reducedShape, ShapeError, sizeOf } from '../tensor/shape.js';
-import { Tensor, type Axes } from '../tensor/tensor.js';
-import { broadcastBinary } from './arithmetic.js';
+import type { ReduceOp } from '../backend/kernels.js';
+import { floatTypeOf } from '../base/dtype.js';
+import { formatShape, normalizeAxes, normalizeAxis, reducedShape, ShapeError, sizeOf } from '../base/shape.js';
+import { run, Tensor, type Axes } from '../tensor/tensor.js';
+import { broadcastBinary } from './broadcast.js';
+import { where } from './compare.js';
 import { broadcastTo } from './shape.js';
 
 function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepDims: boolean): Tensor {
   if (op !== 'sum' && axes.some((a) => x.shape[a] === 0)) {
     throw new ShapeError(`${op}: cannot reduce over an empty dimension of a tensor of shape ${formatShape(x.shape)}`);
   }
-  const out = Tensor.empty(reducedShape(x.shape, axes, keepDims), x.dtype);
-  getBackend().reduce(op, x.data, x.shape, axes, out.data);
+  const out = Tensor.empty(reducedShape(x.shape, axes, keepDims), x.dtype, x.backend);
+  run({ op: 'reduce', fn: op, shape: x.shape, axes }, [x], [out]);
   return out;
 }
 
@@ -60,8 +60,8 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined
   const a = normalizeAxis(axis, x.ndim, op);
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
-  const out = Tensor.empty(reducedShape(x.shape, [a], keepDims), 'int32');
-  getBackend().argReduce(op, x.data, outer, x.shape[a], inner, out.data as Int32Array);
+  const out = Tensor.empty(reducedShape(x.shape, [a], keepDims), 'int32', x.backend);
+  run({ op: 'argReduce', fn: op, outer, axisLength: x.shape[a], inner }, [x], [out]);
   return out;
 }
 
@@ -73,8 +73,8 @@ export function logsumexp(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'logsumexp');
   const input = x.dtype === 'int32' ? x.to(floatTypeOf(x.dtype)) : x;
   const m = reduceRaw('max', input.detach(), axes, true);
-  const finiteM = m.data.map((v) => (Number.isFinite(v) ? v : 0));
-  const shift = new Tensor(finiteM, m.shape);
+  // An infinite or NaN maximum would make x - m NaN: shift by 0 there (m - m is 0 exactly where m is finite).
+  const shift = where(m.sub(m).eq(0), m, 0);
   const result = input.sub(shift).exp().sum(axes, true).log().add(shift);
   return keepDims ? result : result.reshape(reducedShape(x.shape, axes, false));
 }

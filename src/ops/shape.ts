@@ -1,12 +1,12 @@
 import { record } from '../autograd/graph.js';
-import { getBackend } from '../backend/registry.js';
-import type { DType } from '../tensor/dtype.js';
+import type { CopyKernel } from '../backend/kernels.js';
+import type { DType } from '../base/dtype.js';
 import {
   broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, shapesEqual, ShapeError,
   sizeOf, stridesOf,
-} from '../tensor/shape.js';
-import { Tensor, type Axes } from '../tensor/tensor.js';
-import { sumToShape } from './arithmetic.js';
+} from '../base/shape.js';
+import { backendOf, run, Tensor, type Axes } from '../tensor/tensor.js';
+import { sumToShape } from './broadcast.js';
 
 /** Shares storage: tensors are always contiguous. One dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -24,7 +24,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`reshape: cannot reshape a tensor of shape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
   }
   if (shapesEqual(target, x.shape)) return x;
-  return record(new Tensor(x.data, target), 'reshape', [x], (g) => [g.reshape(x.shape)]);
+  return record(new Tensor(x.storage, target), 'reshape', [x], (g) => [g.reshape(x.shape)]);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -43,8 +43,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (perm.every((p, i) => p === i)) return x;
   const outShape = perm.map((p) => x.shape[p]);
   const strides = stridesOf(x.shape);
-  const out = Tensor.empty(outShape, x.dtype);
-  getBackend().copyStrided(x.data, 0, perm.map((p) => strides[p]), out.data, 0, stridesOf(outShape), outShape);
+  const out = Tensor.empty(outShape, x.dtype, x.backend);
+  run(copyKernel(outShape, 0, perm.map((p) => strides[p]), 0, stridesOf(outShape)), [x], [out]);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return record(out, 'permute', [x], (g) => [permute(g, inverse)]);
@@ -77,8 +77,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`broadcastTo: a tensor of shape ${formatShape(x.shape)} cannot be broadcast to ${formatShape(shape)}`);
   }
   if (shapesEqual(x.shape, target)) return x;
-  const out = Tensor.empty(target, x.dtype);
-  getBackend().copyStrided(x.data, 0, broadcastStrides(x.shape, target), out.data, 0, stridesOf(target), target);
+  const out = Tensor.empty(target, x.dtype, x.backend);
+  run(copyKernel(target, 0, broadcastStrides(x.shape, target), 0, stridesOf(target)), [x], [out]);
   return record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -129,12 +129,12 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   const offset = slices.reduce((acc, s, axis) => acc + s.start * strides[axis], 0);
   const viewShape = slices.map((s) => s.length);
   const viewStrides = slices.map((s, axis) => s.step * strides[axis]);
-  const out = Tensor.empty(viewShape, x.dtype);
-  getBackend().copyStrided(x.data, offset, viewStrides, out.data, 0, stridesOf(viewShape), viewShape);
+  const out = Tensor.empty(viewShape, x.dtype, x.backend);
+  run(copyKernel(viewShape, offset, viewStrides, 0, stridesOf(viewShape)), [x], [out]);
   const outShape = viewShape.filter((_, axis) => slices[axis].keep);
   const result = record(out, 'slice', [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype);
-    getBackend().copyStrided(g.data, 0, stridesOf(viewShape), gx.data, offset, viewStrides, viewShape);
+    const gx = Tensor.empty(x.shape, g.dtype, g.backend);
+    run(copyKernel(viewShape, 0, stridesOf(viewShape), offset, viewStrides), [g], [gx]);
     return [gx];
   });
   return outShape.length === viewShape.length ? result : reshape(result, outShape);
@@ -154,13 +154,13 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   });
   const outShape = [...first.shape];
   outShape[a] = tensors.reduce((acc, t) => acc + t.shape[a], 0);
-  const out = Tensor.empty(outShape, first.dtype);
+  const out = Tensor.empty(outShape, first.dtype, backendOf('concat', tensors));
   const outStrides = stridesOf(outShape);
   const starts: number[] = [];
   let start = 0;
   for (const t of tensors) {
     starts.push(start);
-    getBackend().copyStrided(t.data, 0, stridesOf(t.shape), out.data, start * outStrides[a], outStrides, t.shape);
+    run(copyKernel(t.shape, 0, stridesOf(t.shape), start * outStrides[a], outStrides), [t], [out]);
     start += t.shape[a];
   }
   return record(out, 'concat', tensors, (g) =>
@@ -185,15 +185,21 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
 }
 
 export function clone(x: Tensor): Tensor {
-  const out = new Tensor(x.data.slice(), x.shape);
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  run(copyKernel(x.shape, 0, stridesOf(x.shape), 0, stridesOf(x.shape)), [x], [out]);
   return record(out, 'clone', [x], (g) => [g]);
 }
 
 /** Converts to another dtype; float-to-int truncates toward zero. Gradients flow between float types. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype === x.dtype) return x;
-  const out = Tensor.empty(x.shape, dtype);
-  out.data.set(x.data as never);
+  const out = Tensor.empty(x.shape, dtype, x.backend);
+  run({ op: 'cast' }, [x], [out]);
   if (dtype === 'int32') return out;
   return record(out, 'cast', [x], (g) => [g.to(x.dtype)]);
+}
+
+/** Copies `shape` elements from one strided layout to another. */
+export function copyKernel(shape: readonly number[], srcOffset: number, srcStrides: readonly number[], dstOffset: number, dstStrides: readonly number[]): CopyKernel {
+  return { op: 'copy', shape, srcOffset, srcStrides, dstOffset, dstStrides, accumulate: false };
 }

@@ -1,6 +1,4 @@
-import { getBackend } from '../backend/registry.js';
-import type { TypedArray } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { run, type Tensor } from '../tensor/tensor.js';
 import { checkNonNegative, describe, Optimizer, type OptimizerOptions, type ParamGroup, type ParamsInput, type StateSchema } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -20,13 +18,13 @@ export interface AdamOptions extends OptimizerOptions {
 }
 
 export interface AdamState {
-  [key: string]: number | TypedArray;
+  [key: string]: number | Tensor;
   /** Number of updates this parameter has had (for the bias corrections). */
   step: number;
   /** First moment estimate m. */
-  expAvg: TypedArray;
+  expAvg: Tensor;
   /** Second moment estimate v. */
-  expAvgSq: TypedArray;
+  expAvgSq: Tensor;
 }
 
 const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false };
@@ -74,9 +72,7 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
     }
     state.step += 1;
     const { lr, betas: [beta1, beta2], eps, weightDecay, decoupledWeightDecay } = group;
-    getBackend().adamStep(param.data, grad.data, state.expAvg, state.expAvgSq, {
-      lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step: state.step,
-    });
+    run({ op: 'adamStep', lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step: state.step }, [grad], [param, state.expAvg, state.expAvgSq]);
   }
 }
 

@@ -1,6 +1,6 @@
 import { noGrad } from '../autograd/graph.js';
-import { getBackend } from '../backend/registry.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { BinaryOp } from '../backend/kernels.js';
+import { run, Tensor } from '../tensor/tensor.js';
 import { describe } from './optimizer.js';
 
 export interface ClipGradNormOptions {
@@ -36,7 +36,7 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
     }
     const coefficient = maxNorm / (total + 1e-6);
     // `!(c >= 1)` rather than `c < 1`: a NaN total makes NaN gradients, as in PyTorch.
-    if (!(coefficient >= 1)) for (const g of grads) scaleInPlace(g, coefficient);
+    if (!(coefficient >= 1)) for (const g of grads) binaryInPlace(g, 'mul', coefficient);
     return total;
   });
 }
@@ -44,12 +44,9 @@ export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number,
 /** Clamps every gradient element of `params` to [-clipValue, clipValue] in place, like torch.nn.utils.clip_grad_value_. */
 export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
   if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new RangeError(`clipGradValue: clipValue must be a number >= 0, got ${describe(clipValue)}`);
-  const backend = getBackend();
   for (const g of gradientsOf(params, 'clipGradValue')) {
-    const high = Tensor.full([], clipValue, g.dtype);
-    const low = Tensor.full([], -clipValue, g.dtype);
-    backend.binary('minimum', g.data, g.shape, high.data, high.shape, g.data, g.shape);
-    backend.binary('maximum', g.data, g.shape, low.data, low.shape, g.data, g.shape);
+    binaryInPlace(g, 'minimum', clipValue);
+    binaryInPlace(g, 'maximum', -clipValue);
   }
 }
 
@@ -64,7 +61,8 @@ function gradientsOf(params: Tensor | Iterable<Tensor>, owner: string): Tensor[]
   });
 }
 
-function scaleInPlace(g: Tensor, factor: number): void {
-  const scalar = Tensor.full([], factor, g.dtype);
-  getBackend().binary('mul', g.data, g.shape, scalar.data, scalar.shape, g.data, g.shape);
+/** g = g op scalar, into g's own storage. */
+function binaryInPlace(g: Tensor, op: BinaryOp, scalar: number): void {
+  const s = Tensor.full([], scalar, g.dtype, g.backend);
+  run({ op: 'binary', fn: op, aShape: g.shape, bShape: s.shape, outShape: g.shape }, [g, s], [g]);
 }

@@ -1,8 +1,7 @@
 import { noGrad } from '../autograd/graph.js';
-import { getBackend } from '../backend/registry.js';
-import { type DType, isFloat, type TypedArray } from '../tensor/dtype.js';
-import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { isFloat, type TypedArray } from '../base/dtype.js';
+import { formatShape, shapesEqual } from '../base/shape.js';
+import { run, Tensor } from '../tensor/tensor.js';
 
 /** A hyperparameter value: a number, a flag, or a tuple such as Adam's betas. */
 export type HyperParameter = number | boolean | readonly number[];
@@ -34,9 +33,11 @@ export type ParamsInput<O extends OptimizerOptions = OptimizerOptions> =
   | Iterable<Tensor>
   | Iterable<ParamGroupInput<O>>;
 
-/** One value of per-parameter optimizer state: a step count or a buffer the size of the parameter. */
-export type StateValue = number | TypedArray;
+/** One value of per-parameter optimizer state: a step count or a buffer tensor the shape of the parameter. */
+export type StateValue = number | Tensor;
 export type ParamState = Record<string, StateValue>;
+/** The same state in a snapshot: buffers as host typed arrays, so it can be serialized. */
+export type SavedParamState = Record<string, number | TypedArray>;
 
 /** How a state entry is checked when loaded: a plain number or a buffer with one element per parameter element. */
 export type StateSchema = Record<string, 'number' | 'buffer'>;
@@ -47,7 +48,7 @@ export type StateSchema = Record<string, 'number' | 'buffer'>;
  * goes on.
  */
 export interface OptimizerStateDict {
-  state: Record<number, ParamState>;
+  state: Record<number, SavedParamState>;
   paramGroups: Array<Record<string, HyperParameter | undefined> & { params: number[] }>;
 }
 
@@ -143,7 +144,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
   zeroGrad(setToNone = true): void {
     for (const p of this.params) {
       if (setToNone) p.grad = null;
-      else p.grad?.data.fill(0);
+      else if (p.grad !== null) run({ op: 'fill', value: 0, offset: 0, stride: 1, count: p.grad.size }, [], [p.grad]);
     }
   }
 
@@ -173,8 +174,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
   /** A copy of the state and hyperparameters; parameters are referred to by index. */
   stateDict(): OptimizerStateDict {
     const index = new Map(this.params.map((p, i) => [p, i]));
-    const state: Record<number, ParamState> = {};
-    for (const [p, s] of this.state) state[index.get(p)!] = copyState(s);
+    const state: Record<number, SavedParamState> = {};
+    for (const [p, s] of this.state) state[index.get(p)!] = snapshot(s);
     let next = 0;
     const paramGroups = this.paramGroups.map(({ params, ...options }) => ({
       ...copyOptions(options as Record<string, unknown>),
@@ -220,12 +221,17 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
     for (const [p, s] of state) this.state.set(p, s);
   }
 
-  /** A zero-filled array from the active backend, of the parameter's dtype and size. */
-  protected allocLike(param: Tensor): TypedArray {
-    return getBackend().alloc(param.dtype, param.size);
+  /** A zero-filled buffer of the parameter's shape, dtype and backend. */
+  protected allocLike(param: Tensor): Tensor {
+    return Tensor.empty(param.shape, param.dtype, param.backend);
   }
 
-  private loadParamState(saved: ParamState, p: Tensor, key: string): S {
+  /** The tensors this optimizer keeps between steps (fit keeps them alive when a batch's temporaries are freed). */
+  stateTensors(): Tensor[] {
+    return [...this.state.values()].flatMap((s) => Object.values(s).filter((v): v is Tensor => v instanceof Tensor));
+  }
+
+  private loadParamState(saved: SavedParamState, p: Tensor, key: string): S {
     const what = `${this.name}.loadStateDict: state of parameter ${key}`;
     if (saved === null || typeof saved !== 'object') throw new TypeError(`${what} is not an object`);
     const out: Record<string, StateValue> = {};
@@ -240,9 +246,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
       } else {
         if (!ArrayBuffer.isView(value) || typeof (value as TypedArray).length !== 'number') throw new TypeError(`${what}: "${name}" must be a typed array, got ${describe(value)}`);
         if (value.length !== p.size) throw new Error(`${what}: "${name}" has ${value.length} elements, the parameter has ${p.size} (shape ${formatShape(p.shape)})`);
-        const buffer = getBackend().alloc(p.dtype as DType, p.size);
-        buffer.set(value as never);
-        out[name] = buffer;
+        out[name] = Tensor.fromValues(value, p.shape, p.dtype, p.backend);
       }
     }
     return out as S;
@@ -305,8 +309,8 @@ function copyOptions(options: Record<string, unknown>): Record<string, HyperPara
   return out;
 }
 
-function copyState(state: ParamState): ParamState {
-  const out: ParamState = {};
-  for (const [key, value] of Object.entries(state)) out[key] = typeof value === 'number' ? value : value.slice();
+function snapshot(state: ParamState): SavedParamState {
+  const out: SavedParamState = {};
+  for (const [key, value] of Object.entries(state)) out[key] = typeof value === 'number' ? value : value.toTypedArray();
   return out;
 }

@@ -1,6 +1,4 @@
-import { getBackend } from '../backend/registry.js';
-import type { TypedArray } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { run, type Tensor } from '../tensor/tensor.js';
 import { checkNonNegative, describe, Optimizer, type OptimizerOptions, type ParamGroup, type ParamsInput, type StateSchema } from './optimizer.js';
 
 export interface SGDOptions extends OptimizerOptions {
@@ -17,8 +15,8 @@ export interface SGDOptions extends OptimizerOptions {
 }
 
 export interface SGDState {
-  [key: string]: TypedArray;
-  momentumBuffer: TypedArray;
+  [key: string]: Tensor;
+  momentumBuffer: Tensor;
 }
 
 /**
@@ -61,7 +59,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
       state = { momentumBuffer: this.allocLike(param) };
       this.state.set(param, state);
     }
-    const buffer = momentum !== 0 ? state!.momentumBuffer : null;
-    getBackend().sgdStep(param.data, grad.data, buffer, { lr, momentum, dampening, weightDecay, nesterov, firstStep });
+    const outputs = momentum !== 0 ? [param, state!.momentumBuffer] : [param];
+    run({ op: 'sgdStep', lr, momentum, dampening, weightDecay, nesterov, firstStep }, [grad], outputs);
   }
 }

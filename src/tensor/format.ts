@@ -1,5 +1,5 @@
 import type { Tensor } from './tensor.js';
-import { formatShape, sizeOf } from './shape.js';
+import { formatShape, sizeOf } from '../base/shape.js';
 
 const SUMMARIZE_ABOVE = 1000;
 const EDGE_ITEMS = 3;
@@ -32,7 +32,8 @@ export function formatTensor(t: Tensor): string {
   collect(root);
 
   const isInt = t.dtype === 'int32';
-  const values = offsets.map((o) => t.data[o]);
+  const data = t.dataSync();
+  const values = offsets.map((o) => data[o]);
   const useExponent = !isInt && values.some((v) => Number.isFinite(v) && v !== 0 && (Math.abs(v) >= 1e8 || Math.abs(v) < 1e-4));
   const formatNumber = (v: number): string => {
     if (isInt) return String(v);
@@ -43,14 +44,14 @@ export function formatTensor(t: Tensor): string {
   const prefix = 'tensor(';
 
   const render = (node: Layout, axis: number, indent: number): string => {
-    if (typeof node === 'number') return formatNumber(t.data[node]).padStart(width);
+    if (typeof node === 'number') return formatNumber(data[node]).padStart(width);
     const parts = node.map((child) => (child === null ? '...' : render(child, axis + 1, indent + 1)));
     if (axis === t.ndim - 1) return `[${parts.join(', ')}]`;
     const separator = ',' + '\n'.repeat(t.ndim - axis - 1) + ' '.repeat(indent + 1);
     return `[${parts.join(separator)}]`;
   };
 
-  const body = t.ndim === 0 ? formatNumber(t.data[0]) : render(root, 0, prefix.length);
+  const body = t.ndim === 0 ? formatNumber(data[0]) : render(root, 0, prefix.length);
   const extras = [`shape=${formatShape(t.shape)}`];
   if (t.dtype !== 'float32') extras.push(`dtype=${t.dtype}`);
   if (t.gradFn !== null) extras.push(`gradFn=${t.gradFn.name}`);

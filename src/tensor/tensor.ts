@@ -1,5 +1,8 @@
-import { backward as runBackward, type GradFn } from '../autograd/graph.js';
-import { getBackend } from '../backend/registry.js';
+import { backward as runBackward, type BackwardOptions, type GradFn } from '../autograd/graph.js';
+import type { Backend } from '../backend/backend.js';
+import type { Kernel } from '../backend/kernels.js';
+import { getBackend, resolveBackend } from '../backend/registry.js';
+import { allocStorage, Storage } from '../backend/storage.js';
 import * as arith from '../ops/arithmetic.js';
 import * as cmp from '../ops/compare.js';
 import * as ew from '../ops/elementwise.js';
@@ -8,66 +11,103 @@ import * as mm from '../ops/matmul.js';
 import * as nnops from '../ops/nn.js';
 import * as red from '../ops/reduce.js';
 import * as shp from '../ops/shape.js';
-import { type DType, dtypeOfArray, type TypedArray } from './dtype.js';
+import { type DType, dtypeOfArray, type TypedArray } from '../base/dtype.js';
 import { formatTensor } from './format.js';
-import { type Shape, sizeOf, formatShape, ShapeError } from './shape.js';
+import { type Shape, sizeOf, formatShape, ShapeError } from '../base/shape.js';
 
 export type TensorLike = Tensor | number;
 export type NestedArray = number | readonly NestedArray[];
 export type Axes = number | readonly number[];
 
 /**
- * An n-dimensional array that can take part in reverse-mode autodiff. Storage is contiguous and
- * row-major, allocated by the active backend. The methods are thin conveniences over the functions
- * in src/ops, where each op's forward and backward rules live.
+ * An n-dimensional array that can take part in reverse-mode autodiff. Its elements live in a
+ * storage owned by one backend (contiguous, row-major); reading them is explicit (`dataSync()`,
+ * `dataAsync()`, `toTypedArray()`, `item()`, `toArray()`). The methods are thin conveniences over
+ * the functions in src/ops, where each op's forward and backward rules live.
  */
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  /** The backend-owned storage. Read it with toTypedArray(); writing it bypasses autodiff. */
-  readonly data: TypedArray;
+  /** The backend-owned elements; shared by views (reshape, detach). */
+  readonly storage: Storage;
   requiresGrad = false;
   /** The accumulated gradient of a leaf after backward(). */
   grad: Tensor | null = null;
   /** How this tensor was computed; null for leaves. */
   gradFn: GradFn | null = null;
 
-  constructor(data: TypedArray, shape: Shape) {
-    if (data.length !== sizeOf(shape)) {
-      throw new ShapeError(`Tensor: ${data.length} elements cannot have shape ${formatShape(shape)}`);
+  /** A tensor over a storage, or over a copy of a typed array on the active backend. */
+  constructor(storage: Storage | TypedArray, shape: Shape) {
+    const own = storage instanceof Storage ? storage : hostCopy(storage, getBackend());
+    if (own.size !== sizeOf(shape)) {
+      throw new ShapeError(`Tensor: ${own.size} elements cannot have shape ${formatShape(shape)}`);
     }
-    this.data = data;
+    this.storage = own;
     this.shape = Object.freeze([...shape]);
-    this.dtype = dtypeOfArray(data);
+    this.dtype = own.dtype;
   }
 
-  /** A new uninitialized (zero-filled) tensor from the active backend. */
-  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
-    return new Tensor(getBackend().alloc(dtype, sizeOf(shape)), shape);
+  /** A new zero-filled tensor on `backend` (the active one by default). */
+  static empty(shape: Shape, dtype: DType = 'float32', backend: Backend = getBackend()): Tensor {
+    return new Tensor(allocStorage(backend, dtype, sizeOf(shape)), shape);
   }
 
-  static full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-    const t = Tensor.empty(shape, dtype);
-    if (value !== 0) t.data.fill(value);
+  static full(shape: Shape, value: number, dtype: DType = 'float32', backend: Backend = getBackend()): Tensor {
+    const t = Tensor.empty(shape, dtype, backend);
+    if (value !== 0) run({ op: 'fill', value, offset: 0, stride: 1, count: t.size }, [], [t]);
     return t;
   }
 
+  /** A tensor holding a copy of host values. */
+  static fromValues(values: ArrayLike<number>, shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+    if (values.length !== sizeOf(shape)) throw new ShapeError(`Tensor: ${values.length} elements cannot have shape ${formatShape(shape)}`);
+    const t = Tensor.empty(shape, dtype, backend);
+    backend.write(t.storage, values);
+    return t;
+  }
+
+  /** The backend that owns this tensor's storage and runs the ops on it. */
+  get backend(): Backend { return this.storage.backend; }
   get ndim(): number { return this.shape.length; }
-  get size(): number { return this.data.length; }
+  get size(): number { return this.storage.size; }
   /** The number of elements (PyTorch's name for `size`). */
-  numel(): number { return this.data.length; }
+  numel(): number { return this.storage.size; }
   get isLeaf(): boolean { return this.gradFn === null; }
+
+  /**
+   * The elements, row-major: a sync point (it waits for pending work on asynchronous backends). On
+   * the JS backend this is the storage itself, not a copy: treat it as read-only.
+   */
+  dataSync(): TypedArray {
+    return this.backend.readSync(this.storage);
+  }
+
+  /** The elements, once the backend has computed them. */
+  dataAsync(): Promise<TypedArray> {
+    return this.backend.read(this.storage);
+  }
+
+  /**
+   * @deprecated Use dataSync() to read, and ops (or nb.noGrad with in-place kernels) to write. The
+   * live array behind the storage, on backends that keep one in JS memory; kept for one release.
+   */
+  get data(): TypedArray {
+    const host = this.backend.hostArray?.(this.storage);
+    if (host === undefined) throw new Error(`Tensor.data: backend '${this.backend.name}' keeps no JS array behind its tensors; read with dataSync() or dataAsync()`);
+    return host;
+  }
 
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ShapeError(`item: only one-element tensors can be converted to a number, this one has shape ${formatShape(this.shape)}`);
-    return this.data[0];
+    return this.dataSync()[0];
   }
 
   /** Nested JavaScript arrays (a number for a 0-d tensor). */
   toArray(): NestedArray {
+    const values = this.dataSync();
     const build = (axis: number, offset: number): NestedArray => {
-      if (axis === this.ndim) return this.data[offset];
+      if (axis === this.ndim) return values[offset];
       const stride = sizeOf(this.shape.slice(axis + 1));
       return Array.from({ length: this.shape[axis] }, (_, i) => build(axis + 1, offset + i * stride));
     };
@@ -76,7 +116,14 @@ export class Tensor {
 
   /** A copy of the elements, row-major. */
   toTypedArray(): TypedArray {
-    return this.data.slice();
+    return this.dataSync().slice();
+  }
+
+  /** The same values on another backend (by object or name); this tensor when it is already there. */
+  toBackend(backend: Backend | string): Tensor {
+    const target = resolveBackend(backend, 'toBackend');
+    if (target === this.backend) return this;
+    return new Tensor(hostCopy(this.dataSync(), target), this.shape);
   }
 
   toString(): string {
@@ -95,9 +142,17 @@ export class Tensor {
     return this;
   }
 
-  backward(gradient?: Tensor): void { runBackward(this, gradient); }
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's .grad. The graph's saved tensors are released
+   * afterwards, as in PyTorch: a second backward through it needs `{ retainGraph: true }` the first time.
+   */
+  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+    if (gradient instanceof Tensor || gradient === undefined) runBackward(this, gradient, options);
+    else runBackward(this, undefined, gradient);
+  }
+
   /** The same storage, cut off from the graph. */
-  detach(): Tensor { return new Tensor(this.data, this.shape); }
+  detach(): Tensor { return new Tensor(this.storage, this.shape); }
   clone(): Tensor { return shp.clone(this); }
   to(dtype: DType): Tensor { return shp.cast(this, dtype); }
   zeroGrad(): void { this.grad = null; }
@@ -165,6 +220,41 @@ export class Tensor {
   gather(axis: number, index: Tensor): Tensor { return idx.gather(this, axis, index); }
   softmax(axis = -1): Tensor { return nnops.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return nnops.logSoftmax(this, axis); }
+}
+
+function hostCopy(values: TypedArray, backend: Backend): Storage {
+  const storage = allocStorage(backend, dtypeOfArray(values), values.length);
+  backend.write(storage, values);
+  return storage;
+}
+
+/**
+ * Runs one kernel on the tensors' storages. Every tensor must live on one backend; the error names
+ * both when they do not (outputs are allocated on the inputs' backend, see backendOf).
+ */
+export function run(kernel: Kernel, inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
+  const backend = outputs[0].storage.backend;
+  for (const t of inputs) {
+    if (t.storage.backend !== backend) throw mixedBackends(kernel.op, backend, t.storage.backend);
+  }
+  for (const t of outputs) {
+    if (t.storage.backend !== backend) throw mixedBackends(kernel.op, backend, t.storage.backend);
+  }
+  backend.run(kernel, inputs.map((t) => t.storage), outputs.map((t) => t.storage));
+}
+
+/** The backend all of `tensors` live on (the active backend when there are none). */
+export function backendOf(op: string, tensors: readonly Tensor[]): Backend {
+  if (tensors.length === 0) return getBackend();
+  const backend = tensors[0].storage.backend;
+  for (const t of tensors) {
+    if (t.storage.backend !== backend) throw mixedBackends(op, backend, t.storage.backend);
+  }
+  return backend;
+}
+
+function mixedBackends(op: string, a: Backend, b: Backend): Error {
+  return new Error(`${op}: the tensors live on different backends, '${a.name}' and '${b.name}'; move one with tensor.toBackend(...)`);
 }
 
 function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {

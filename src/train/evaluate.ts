@@ -1,8 +1,10 @@
 import { noGrad } from '../autograd/graph.js';
+import { releasingScope } from '../backend/storage.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { batchSurvivors } from './survivors.js';
 import { classIndices, isClassification } from './labels.js';
 import type { Objective } from './objective.js';
 
@@ -29,15 +31,24 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
   let totalLoss = 0;
   let confusion: number[][] = [];
   noGrad(() => {
-    for (const [x, y] of new DataLoader(dataset, { batchSize })) {
+    const batches = new DataLoader(dataset, { batchSize })[Symbol.iterator]();
+    const evaluateBatch = (): boolean => {
+      const next = batches.next();
+      if (next.done === true) return false;
+      const [x, y] = next.value;
       const logits = model.forward(x);
       totalLoss += loss(logits, y).item() * y.shape[0];
-      if (!isClassification(logits, y)) continue;
+      if (!isClassification(logits, y)) return true;
       const classes = logits.shape[1];
       if (confusion.length === 0) confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-      const predictions = logits.argmax(1);
-      const truth = classIndices(y);
-      for (let i = 0; i < truth.size; i++) confusion[truth.data[i]][predictions.data[i]]++;
+      const predictions = logits.argmax(1).dataSync();
+      const truth = classIndices(y).dataSync();
+      for (let i = 0; i < truth.length; i++) confusion[truth[i]][predictions[i]]++;
+      return true;
+    };
+    // Each batch's temporaries are freed when it ends; the model's own tensors survive.
+    while (releasingScope(evaluateBatch, () => batchSurvivors(model))) {
+      /* next batch */
     }
   });
   model.train(wasTraining);

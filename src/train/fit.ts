@@ -1,11 +1,14 @@
+import { releasingScope } from '../backend/storage.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/schedules.js';
+import { run, Tensor } from '../tensor/tensor.js';
 import { countCorrect, evaluate } from './evaluate.js';
 import { isClassification } from './labels.js';
+import { batchSurvivors } from './survivors.js';
 import type { Objective } from './objective.js';
 
 /** One line of training history; snake_case so that it is also the CLI's JSON-lines record. */
@@ -51,7 +54,7 @@ export interface FitOptions {
   onEpoch?: (record: EpochRecord) => void;
 }
 
-const LOWER_LR_HINT = 'The learning rate is probably too high for this network and initialization; try a smaller one (--lr).';
+const LOWER_LR_HINT = "The learning rate is probably too high for this network and initialization; try a smaller one (the optimizer's lr option) or clip the gradients (clipGradNorm).";
 
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
@@ -63,6 +66,9 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
   if (!Number.isInteger(epochs) || epochs <= 0) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
   const loader = new DataLoader(train, { batchSize, shuffle: true, seed });
   const history: EpochRecord[] = [];
+  const named = [...model.namedParameters()];
+  // What outlives a batch; everything else a batch allocates is freed when it ends.
+  const survivors = () => batchSurvivors(model, optimizer);
   for (let epoch = 1; epoch <= epochs; epoch++) {
     model.train();
     const lr = optimizer.paramGroups[0].lr;
@@ -72,24 +78,32 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     let classifying = true;
     let samples = 0;
     let batch = 0;
-    for (const [x, y] of loader) {
+    const batches = loader[Symbol.iterator]();
+    const trainBatch = (): boolean => {
+      const next = batches.next();
+      if (next.done === true) return false;
+      const [x, y] = next.value;
       optimizer.zeroGrad();
       const logits = model.forward(x);
       const batchLoss = loss(logits, y);
       const value = batchLoss.item();
+      const where = `epoch ${epoch}, batch ${batch + 1}`;
       if (!Number.isFinite(value)) {
-        throw new TrainingDivergedError(
-          `training diverged in epoch ${epoch}, batch ${batch + 1}: the loss is ${value}. ${LOWER_LR_HINT}`,
-        );
+        throw new TrainingDivergedError(`training diverged in ${where}: the loss is ${value}. ${LOWER_LR_HINT}`);
       }
       batchLoss.backward();
+      checkFinite(named, (p) => p.grad, 'the gradient of', where);
       if (maxNorm !== undefined) clipGradNorm(model.parameters(), maxNorm);
       optimizer.step();
+      checkFinite(named, (p) => p, 'after the update, parameter', where);
       totalLoss += value * y.shape[0];
       if (isClassification(logits, y)) correct += countCorrect(logits, y);
       else classifying = false;
       samples += y.shape[0];
       batch++;
+      return true;
+    };
+    while (releasingScope(trainBatch, survivors)) {
       onBatch?.({ epoch, batch, batches: loader.length, loss: totalLoss / samples, accuracy: classifying ? correct / samples : null, samples, seconds: (performance.now() - start) / 1000 });
     }
     const trainSeconds = (performance.now() - start) / 1000;
@@ -117,4 +131,17 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     scheduler?.step();
   }
   return history;
+}
+
+/** A TrainingDivergedError naming the first parameter whose tensor (its gradient, or itself) holds a NaN or an infinity. */
+function checkFinite(named: readonly [string, Tensor][], pick: (p: Tensor) => Tensor | null, what: string, where: string): void {
+  for (const [name, p] of named) {
+    const t = pick(p);
+    if (t === null) continue;
+    const flag = Tensor.empty([1], 'int32', t.backend);
+    run({ op: 'allFinite' }, [t], [flag]);
+    if (flag.item() === 0) {
+      throw new TrainingDivergedError(`training diverged in ${where}: ${what} ${name} holds NaN or Infinity values. ${LOWER_LR_HINT}`);
+    }
+  }
 }

@@ -85,12 +85,23 @@ describe('gradient accumulation', () => {
     expect(x.grad).toBe(first); // accumulated in place
   });
 
-  it('backward() twice through the same graph also accumulates', () => {
+  it('backward() twice through the same graph accumulates when the first keeps the graph (retainGraph)', () => {
     const x = nb.tensor([1, 2], { requiresGrad: true });
     const y = x.mul(3).sum();
-    y.backward();
+    y.backward({ retainGraph: true });
     y.backward();
     expect(x.grad!.toArray()).toEqual([6, 6]);
+  });
+
+  it('a second backward() through a released graph throws, as in PyTorch', () => {
+    const x = nb.tensor([1, 2], { requiresGrad: true });
+    const h = x.mul(3);
+    const y = h.sum();
+    y.backward();
+    expect(() => y.backward()).toThrow(/backward through the graph a second time \(at sum\).*retainGraph: true/);
+    // The intermediate h shares the released graph: a new loss built on it cannot backpropagate either.
+    expect(() => h.mul(2).sum().backward()).toThrow(/second time \(at mul\)/);
+    expect(x.grad!.toArray()).toEqual([3, 3]);
   });
 
   it('zeroGrad() clears .grad so the next backward starts fresh', () => {

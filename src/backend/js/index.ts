@@ -1,30 +1,48 @@
-import { arrayConstructor, type DType } from '../../tensor/dtype.js';
+import { arrayConstructor, DTYPES, type TypedArray } from '../../base/dtype.js';
 import type { Backend } from '../backend.js';
-import { activationGrad, binary, unary, where } from './elementwise.js';
-import { gather, scatterAdd } from './indexing.js';
-import { linear, matmul } from './matmul.js';
+import type { Kernel, KernelTable } from '../kernels.js';
+import { Storage } from '../storage.js';
+import { activationGrad, arange, binary, cast, fill, unary, where } from './elementwise.js';
+import { matmul } from './gemm.js';
+import { gather, indexSelect, oneHot, scatterAdd } from './indexing.js';
+import { linear } from './linear.js';
 import { adamStep, sgdStep } from './optim.js';
-import { argReduce, reduce } from './reduce.js';
+import { dropoutMask } from './random.js';
+import { allFinite, argReduce, reduce } from './reduce.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
-import { copyStrided } from './strided.js';
+import { copy } from './strided.js';
 
-/** The reference backend: plain TypeScript loops over whole typed arrays. */
-export const jsBackend: Backend = {
+/** Every kernel of the reference backend: plain TypeScript loops over typed arrays. */
+export const jsKernels: KernelTable<TypedArray> = {
+  fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, linear,
+  softmax, softmaxCrossEntropy, gather, scatterAdd, indexSelect, oneHot, dropoutMask, sgdStep, adamStep,
+};
+
+/** Runs a kernel of the table on plain arrays (the checking backend reuses it on its own copies). */
+export function runJsKernel(kernel: Kernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  (jsKernels[kernel.op] as (k: Kernel, i: readonly TypedArray[], o: readonly TypedArray[]) => void)(kernel, inputs, outputs);
+}
+
+const buffers = (storages: readonly Storage<TypedArray>[]): TypedArray[] => storages.map((s) => s.buffer);
+
+/**
+ * The reference backend: storage is a JS typed array, reads are the array itself (no copy), kernels
+ * run synchronously on the calling thread, and freeing leaves the array to the garbage collector.
+ */
+export const jsBackend: Backend<TypedArray> = {
   name: 'js',
-  alloc: (dtype: DType, size: number) => new (arrayConstructor(dtype))(size),
-  unary,
-  activationGrad,
-  binary,
-  where,
-  copyStrided,
-  reduce,
-  argReduce,
-  matmul,
-  linear,
-  softmax,
-  softmaxCrossEntropy,
-  gather,
-  scatterAdd,
-  sgdStep,
-  adamStep,
+  dtypes: DTYPES,
+  alloc(dtype, size) {
+    return new Storage(jsBackend, new (arrayConstructor(dtype))(size), dtype, size);
+  },
+  free() {},
+  write(storage, values, offset = 0) {
+    storage.buffer.set(values as never, offset);
+  },
+  readSync: (storage) => storage.buffer,
+  read: async (storage) => storage.buffer,
+  run(kernel, inputs, outputs) {
+    runJsKernel(kernel, buffers(inputs), buffers(outputs));
+  },
+  hostArray: (storage) => storage.buffer,
 };

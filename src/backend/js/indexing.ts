@@ -1,8 +1,8 @@
-import type { TypedArray } from '../../tensor/dtype.js';
+import type { TypedArray } from '../../base/dtype.js';
+import type { GatherKernel, IndexSelectKernel, OneHotKernel, ScatterAddKernel } from '../kernels.js';
 
-export function gather(
-  x: TypedArray, outer: number, axisLength: number, inner: number, index: Int32Array, indexAxisLength: number, out: TypedArray,
-): void {
+export function gather(kernel: GatherKernel, [x, index]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { outer, axisLength, inner, indexAxisLength } = kernel;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < indexAxisLength; j++) {
       const q = (o * indexAxisLength + j) * inner;
@@ -11,13 +11,28 @@ export function gather(
   }
 }
 
-export function scatterAdd(
-  g: TypedArray, outer: number, axisLength: number, inner: number, index: Int32Array, indexAxisLength: number, out: TypedArray,
-): void {
+export function scatterAdd(kernel: ScatterAddKernel, [g, index]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { outer, axisLength, inner, indexAxisLength } = kernel;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < indexAxisLength; j++) {
       const q = (o * indexAxisLength + j) * inner;
       for (let i = 0; i < inner; i++) out[(o * axisLength + index[q + i]) * inner + i] += g[q + i];
     }
   }
+}
+
+export function indexSelect(kernel: IndexSelectKernel, [x, index]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { outer, axisLength, inner } = kernel;
+  const count = index.length;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < count; j++) {
+      const from = (o * axisLength + index[j]) * inner;
+      out.set(x.subarray(from, from + inner) as never, (o * count + j) * inner);
+    }
+  }
+}
+
+export function oneHot(kernel: OneHotKernel, [labels]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  out.fill(0);
+  for (let i = 0; i < labels.length; i++) out[i * kernel.classes + labels[i]] = 1;
 }

@@ -1,13 +1,13 @@
-import type { TypedArray } from '../../tensor/dtype.js';
-import type { AdamStepOptions, SgdStepOptions } from '../backend.js';
+import type { TypedArray } from '../../base/dtype.js';
+import type { AdamStepKernel, SgdStepKernel } from '../kernels.js';
 
 /** PyTorch's SGD: g += wd*p; buf = m*buf + (1-dampening)*g; g = nesterov ? g + m*buf : buf; p -= lr*g. */
-export function sgdStep(param: TypedArray, grad: TypedArray, buf: TypedArray | null, o: SgdStepOptions): void {
-  const { lr, momentum, dampening, weightDecay, nesterov, firstStep } = o;
+export function sgdStep(kernel: SgdStepKernel, [grad]: readonly TypedArray[], [param, buf]: readonly TypedArray[]): void {
+  const { lr, momentum, dampening, weightDecay, nesterov, firstStep } = kernel;
   const n = param.length;
   for (let i = 0; i < n; i++) {
     let g = grad[i] + weightDecay * param[i];
-    if (buf !== null) {
+    if (buf !== undefined) {
       const v = firstStep ? g : momentum * buf[i] + (1 - dampening) * g;
       buf[i] = v;
       g = nesterov ? g + momentum * v : v;
@@ -16,8 +16,8 @@ export function sgdStep(param: TypedArray, grad: TypedArray, buf: TypedArray | n
   }
 }
 
-export function adamStep(param: TypedArray, grad: TypedArray, m: TypedArray, v: TypedArray, o: AdamStepOptions): void {
-  const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = o;
+export function adamStep(kernel: AdamStepKernel, [grad]: readonly TypedArray[], [param, m, v]: readonly TypedArray[]): void {
+  const { lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step } = kernel;
   const correction1 = 1 - Math.pow(beta1, step);
   const correction2 = 1 - Math.pow(beta2, step);
   const stepSize = lr / correction1;

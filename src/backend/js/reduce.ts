@@ -1,9 +1,10 @@
-import type { TypedArray } from '../../tensor/dtype.js';
-import { stridesOf, type Shape } from '../../tensor/shape.js';
-import type { ReduceOp } from '../backend.js';
+import type { TypedArray } from '../../base/dtype.js';
+import { stridesOf } from '../../base/shape.js';
+import type { AllFiniteKernel, ArgReduceKernel, ReduceKernel } from '../kernels.js';
 import { forEachRow } from './strided.js';
 
-export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[], out: TypedArray): void {
+export function reduce(kernel: ReduceKernel, [x]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { fn: op, shape, axes } = kernel;
   out.fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
   const outStrides = stridesOf(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
   axes.forEach((axis) => (outStrides[axis] = 0));
@@ -24,7 +25,8 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly
   });
 }
 
-export function argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number, axisLength: number, inner: number, out: Int32Array): void {
+export function argReduce(kernel: ArgReduceKernel, [x]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { fn: op, outer, axisLength, inner } = kernel;
   const sign = op === 'argmax' ? 1 : -1;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -42,4 +44,10 @@ export function argReduce(op: 'argmax' | 'argmin', x: TypedArray, outer: number,
       out[o * inner + i] = best;
     }
   }
+}
+
+export function allFinite(_kernel: AllFiniteKernel, [x]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  let probe = 0;
+  for (let i = 0; i < x.length; i++) probe += x[i] * 0; // NaN once any value is NaN or infinite
+  out[0] = probe === 0 ? 1 : 0;
 }

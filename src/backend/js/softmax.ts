@@ -1,7 +1,9 @@
-import type { TypedArray } from '../../tensor/dtype.js';
+import type { TypedArray } from '../../base/dtype.js';
+import type { SoftmaxCrossEntropyKernel, SoftmaxKernel } from '../kernels.js';
 
 /** Numerically stable: the row maximum is subtracted before exponentiating. */
-export function softmax(x: TypedArray, outer: number, axisLength: number, inner: number, out: TypedArray, log: boolean): void {
+export function softmax(kernel: SoftmaxKernel, [x]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { outer, axisLength, inner, log } = kernel;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * axisLength * inner + i;
@@ -19,10 +21,9 @@ export function softmax(x: TypedArray, outer: number, axisLength: number, inner:
   }
 }
 
-export function softmaxCrossEntropy(
-  logits: TypedArray, rows: number, classes: number, targets: TypedArray, probs: TypedArray, losses: TypedArray,
-): void {
-  const indexTargets = targets instanceof Int32Array;
+export function softmaxCrossEntropy(kernel: SoftmaxCrossEntropyKernel, [logits, targets]: readonly TypedArray[], [probs, losses]: readonly TypedArray[]): void {
+  const { rows, classes } = kernel;
+  const indexTargets = kernel.targets === 'indices';
   for (let r = 0; r < rows; r++) {
     const row = r * classes;
     let max = -Infinity;

@@ -1,5 +1,6 @@
-import type { TypedArray } from '../../tensor/dtype.js';
-import type { Shape } from '../../tensor/shape.js';
+import type { TypedArray } from '../../base/dtype.js';
+import type { Shape } from '../../base/shape.js';
+import type { CopyKernel } from '../kernels.js';
 
 /**
  * Walks a multi-dimensional index space one innermost row at a time, for several operands that
@@ -54,15 +55,15 @@ export function forEachRow(
   }
 }
 
-export function copyStrided(
-  src: TypedArray, srcOffset: number, srcStrides: Shape,
-  dst: TypedArray, dstOffset: number, dstStrides: Shape, shape: Shape,
-): void {
+export function copy(kernel: CopyKernel, [src]: readonly TypedArray[], [dst]: readonly TypedArray[]): void {
+  const { shape, srcOffset, srcStrides, dstOffset, dstStrides, accumulate } = kernel;
   forEachRow(shape, [srcStrides, dstStrides], ([s0, d0], n, [ss, ds]) => {
-    if (ss === 1 && ds === 1) {
+    if (accumulate) {
+      for (let i = 0, s = s0, d = d0; i < n; i++, s += ss, d += ds) dst[d] += src[s];
+    } else if (ss === 1 && ds === 1) {
       dst.set(src.subarray(s0, s0 + n) as never, d0);
-      return;
+    } else {
+      for (let i = 0, s = s0, d = d0; i < n; i++, s += ss, d += ds) dst[d] = src[s];
     }
-    for (let i = 0, s = s0, d = d0; i < n; i++, s += ss, d += ds) dst[d] = src[s];
   }, [srcOffset, dstOffset]);
 }

@@ -2,7 +2,7 @@ import type { LinearActivation } from '../../ops/nn.js';
 import { linear } from '../../ops/nn.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { FloatDType } from '../../tensor/dtype.js';
+import type { FloatDType } from '../../base/dtype.js';
 import { pytorchLinearDefault_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';

@@ -5,14 +5,18 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
-export function arrayConstructor(dtype: DType): new (length: number) => TypedArray {
-  switch (dtype) {
-    case 'float32': return Float32Array;
-    case 'float64': return Float64Array;
-    case 'int32': return Int32Array;
-    default:
-      throw new TypeError(`unsupported dtype '${String(dtype)}': nabla has ${DTYPES.join(', ')} (int32 serves for labels and indices)`);
+const ARRAY_TYPES: Record<DType, new (length: number) => TypedArray> = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
+
+/** Throws a clear error for anything that is not one of nabla's dtypes (JavaScript callers may pass any string). */
+export function checkDType(dtype: unknown): asserts dtype is DType {
+  if (!DTYPES.includes(dtype as DType)) {
+    throw new TypeError(`unsupported dtype '${String(dtype)}': nabla has ${DTYPES.join(', ')} (int32 serves for labels and indices)`);
   }
+}
+
+export function arrayConstructor(dtype: DType): new (length: number) => TypedArray {
+  checkDType(dtype);
+  return ARRAY_TYPES[dtype];
 }
 
 export function dtypeOfArray(array: TypedArray): DType {
@@ -35,4 +39,8 @@ export function promoteTypes(a: DType, b: DType): DType {
 /** The dtype an op that must produce fractions (division, mean, exp) returns for this input. */
 export function floatTypeOf(dtype: DType): FloatDType {
   return dtype === 'float64' ? 'float64' : 'float32';
+}
+
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'float64' ? 8 : 4;
 }

@@ -1,0 +1,108 @@
+import type { Shape } from '../base/shape.js';
+
+/*
+ * Kernel descriptors: plain, serializable objects that say what to compute, never where the data is.
+ * They are what crosses the backend seam in `Backend.run(kernel, inputs, outputs)`, so they can key a
+ * compile cache or be posted to a worker. Inputs are only read; outputs are written (and read too
+ * where a kernel accumulates). Element counts come from the storages themselves.
+ */
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'leakyRelu'
+  | 'sign' | 'square' | 'reciprocal' | 'log1p' | 'floor' | 'ceil' | 'round';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+export type Activation = 'none' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu';
+
+/** out[offset + i * stride] = value for i < count. Outputs: [out]. */
+export interface FillKernel { op: 'fill'; value: number; offset: number; stride: number; count: number }
+/** out[i] = start + i * step. Outputs: [out]. */
+export interface ArangeKernel { op: 'arange'; start: number; step: number }
+/** out[i] = x[i] converted to out's dtype (truncating toward zero into int32). Inputs: [x]; outputs: [out]. */
+export interface CastKernel { op: 'cast' }
+/** out[i] = fn(x[i]); `param` is leakyRelu's slope. Inputs: [x]; outputs: [out]. */
+export interface UnaryKernel { op: 'unary'; fn: UnaryOp; param: number }
+/** out = g * f'(.), from the activation's output y (or its input, for relu-like ones). Inputs: [g, y]; outputs: [out]. */
+export interface ActivationGradKernel { op: 'activationGrad'; activation: Activation; alpha: number }
+/** out = a fn b with NumPy broadcasting to outShape. Inputs: [a, b]; outputs: [out] (may be a itself). */
+export interface BinaryKernel { op: 'binary'; fn: BinaryOp; aShape: Shape; bShape: Shape; outShape: Shape }
+/** out = cond ? a : b, broadcast. Inputs: [cond, a, b]; outputs: [out]. */
+export interface WhereKernel { op: 'where'; condShape: Shape; aShape: Shape; bShape: Shape; outShape: Shape }
+/** Copies (or adds) `shape` elements between two strided layouts. Inputs: [src]; outputs: [dst]. */
+export interface CopyKernel {
+  op: 'copy'; shape: Shape; srcOffset: number; srcStrides: Shape; dstOffset: number; dstStrides: Shape; accumulate: boolean;
+}
+/** out (x reduced over `axes`, contiguous) = fn over those axes. Inputs: [x]; outputs: [out]. */
+export interface ReduceKernel { op: 'reduce'; fn: ReduceOp; shape: Shape; axes: readonly number[] }
+/** int32 index of the extreme along the middle axis of x viewed as [outer, axisLength, inner]. Inputs: [x]; outputs: [out]. */
+export interface ArgReduceKernel { op: 'argReduce'; fn: 'argmax' | 'argmin'; outer: number; axisLength: number; inner: number }
+/** out[0] = 1 when every element of x is finite, else 0 (int32). Inputs: [x]; outputs: [out]. */
+export interface AllFiniteKernel { op: 'allFinite' }
+/**
+ * out[batch, m, n] (+)= op(a)[m, k] @ op(b)[k, n] for every batch index: a is stored [k, m] when
+ * transA, b is stored [n, k] when transB. `batch` gives the batch shape and each operand's element
+ * stride per batch dimension (0 where it is broadcast); out is contiguous. Inputs: [a, b]; outputs: [out].
+ */
+export interface MatmulKernel {
+  op: 'matmul'; m: number; n: number; k: number; transA: boolean; transB: boolean; accumulate: boolean;
+  batch?: { shape: Shape; aStrides: Shape; bStrides: Shape };
+}
+/** out[rows, outF] = activation(x[rows, inF] @ weight[outF, inF]^T + bias). Inputs: [x, weight, bias?]; outputs: [out]. */
+export interface LinearKernel {
+  op: 'linear'; rows: number; inFeatures: number; outFeatures: number; activation: Activation; alpha: number; bias: boolean;
+}
+/** (Log-)softmax along the middle axis of x viewed as [outer, axisLength, inner]. Inputs: [x]; outputs: [out]. */
+export interface SoftmaxKernel { op: 'softmax'; outer: number; axisLength: number; inner: number; log: boolean }
+/**
+ * Softmax cross-entropy per row of logits[rows, classes] against int32 class indices [rows] or
+ * probability rows [rows, classes]. Inputs: [logits, targets]; outputs: [probs, losses].
+ */
+export interface SoftmaxCrossEntropyKernel { op: 'softmaxCrossEntropy'; rows: number; classes: number; targets: 'indices' | 'probabilities' }
+/** out[o, j, i] = x[o, index[o, j, i], i], x viewed as [outer, axisLength, inner]. Inputs: [x, index]; outputs: [out]. */
+export interface GatherKernel { op: 'gather'; outer: number; axisLength: number; inner: number; indexAxisLength: number }
+/** The adjoint of gather: out[o, index[o, j, i], i] += g[o, j, i]. Inputs: [g, index]; outputs: [out]. */
+export interface ScatterAddKernel { op: 'scatterAdd'; outer: number; axisLength: number; inner: number; indexAxisLength: number }
+/** out[o, j, :] = x[o, index[j], :], x viewed as [outer, axisLength, inner]. Inputs: [x, index]; outputs: [out]. */
+export interface IndexSelectKernel { op: 'indexSelect'; outer: number; axisLength: number; inner: number }
+/** out[i, labels[i]] = 1 over a zeroed out[labels, classes]. Inputs: [labels]; outputs: [out]. */
+export interface OneHotKernel { op: 'oneHot'; classes: number }
+/**
+ * Inverted-dropout mask: out[i] = scale where a counter-based uniform draw u(seed, i) >= p, else 0,
+ * so any backend (and any thread) draws the same mask for the same seed. Outputs: [out].
+ */
+export interface DropoutMaskKernel { op: 'dropoutMask'; p: number; scale: number; seed: readonly [number, number] }
+/** PyTorch's SGD update, in place. Inputs: [grad]; outputs: [param] or [param, momentumBuffer]. */
+export interface SgdStepKernel {
+  op: 'sgdStep'; lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean;
+  /** The first step initializes the momentum buffer with the gradient, as PyTorch does. */
+  firstStep: boolean;
+}
+/** Adam/AdamW update, in place. Inputs: [grad]; outputs: [param, m, v]. */
+export interface AdamStepKernel {
+  op: 'adamStep'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  /** AdamW: weight decay applied to the parameter directly instead of added to the gradient. */
+  decoupledWeightDecay: boolean;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}
+
+export type Kernel =
+  | FillKernel | ArangeKernel | CastKernel | UnaryKernel | ActivationGradKernel | BinaryKernel | WhereKernel
+  | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | LinearKernel | SoftmaxKernel
+  | SoftmaxCrossEntropyKernel | GatherKernel | ScatterAddKernel | IndexSelectKernel | OneHotKernel
+  | DropoutMaskKernel | SgdStepKernel | AdamStepKernel;
+
+export type KernelName = Kernel['op'];
+
+/**
+ * One implementation per kernel, keyed by op name: a backend whose table misses a kernel does not
+ * compile. `B` is the backend's buffer type (a typed array for the JS backend).
+ */
+export type KernelTable<B> = {
+  [K in KernelName]: (kernel: Extract<Kernel, { op: K }>, inputs: readonly B[], outputs: readonly B[]) => void;
+};

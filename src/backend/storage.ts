@@ -1,0 +1,115 @@
+import { bytesPerElement, checkDType, type DType } from '../base/dtype.js';
+import type { Backend } from './backend.js';
+
+/**
+ * What outlives a storage that was garbage-collected: enough to account for it and to return its
+ * memory (`handle`), but never its elements, so a JS array dies with its storage even in a loop
+ * that never yields to the event loop (finalizers run only between tasks).
+ */
+export class Allocation {
+  freed = false;
+
+  constructor(readonly backend: Backend, readonly bytes: number, readonly handle: unknown) {}
+}
+
+/**
+ * A handle to `size` elements of `dtype` that one backend owns. Tensors share a storage when they
+ * are views of each other (reshape, detach, Parameter). `handle` is what the backend needs to free
+ * the memory after the storage itself is gone (a WebAssembly pointer; nothing for JS arrays).
+ */
+export class Storage<B = unknown> {
+  readonly allocation: Allocation;
+
+  constructor(readonly backend: Backend<B>, readonly buffer: B, readonly dtype: DType, readonly size: number, handle?: unknown) {
+    this.allocation = new Allocation(backend as Backend, size * bytesPerElement(dtype), handle);
+  }
+
+  get freed(): boolean {
+    return this.allocation.freed;
+  }
+}
+
+/** The backstop for storages that users simply drop: when one is collected, its memory is returned. */
+const finalizer = new FinalizationRegistry<Allocation>((allocation) => {
+  if (allocation.freed) return;
+  allocation.freed = true;
+  account(allocation, -1);
+  allocation.backend.release?.(allocation.handle);
+});
+
+/** Live storages and their bytes, per backend name. */
+export interface MemoryInfo {
+  storages: number;
+  bytes: number;
+  backends: Record<string, { storages: number; bytes: number }>;
+}
+
+const live = new Map<string, { storages: number; bytes: number }>();
+
+/** What is allocated now: live storages and bytes, in total and per backend. */
+export function memory(): MemoryInfo {
+  const backends: MemoryInfo['backends'] = {};
+  let storages = 0;
+  let bytes = 0;
+  for (const [name, usage] of live) {
+    backends[name] = { ...usage };
+    storages += usage.storages;
+    bytes += usage.bytes;
+  }
+  return { storages, bytes, backends };
+}
+
+function account(allocation: Allocation, sign: 1 | -1): void {
+  let usage = live.get(allocation.backend.name);
+  if (usage === undefined) live.set(allocation.backend.name, (usage = { storages: 0, bytes: 0 }));
+  usage.storages += sign;
+  usage.bytes += sign * allocation.bytes;
+}
+
+/** Storages allocated while a releasing scope is open (see releasingScope). */
+let scope: Storage[] | null = null;
+
+/** A new zero-filled storage on `backend`, with a clear error for a dtype the backend lacks. */
+export function allocStorage(backend: Backend, dtype: DType, size: number): Storage {
+  if (!backend.dtypes.includes(dtype)) {
+    checkDType(dtype);
+    throw new TypeError(`backend '${backend.name}' cannot store ${dtype} (it has ${backend.dtypes.join(', ')})`);
+  }
+  const storage = backend.alloc(dtype, size);
+  account(storage.allocation, 1);
+  finalizer.register(storage, storage.allocation);
+  scope?.push(storage);
+  return storage;
+}
+
+/** Frees a storage once; later calls do nothing. */
+export function releaseStorage(storage: Storage): void {
+  const { allocation } = storage;
+  if (allocation.freed) return;
+  allocation.freed = true;
+  account(allocation, -1);
+  storage.backend.free(storage);
+}
+
+/**
+ * Runs `fn` and then frees every storage it allocated except those of `keep()` (read after fn
+ * returns): how fit and evaluate end each batch without waiting for the garbage collector. Nested
+ * scopes hand their survivors on to the enclosing scope.
+ */
+export function releasingScope<T>(fn: () => T, keep: () => Iterable<Storage>): T {
+  const outer = scope;
+  const allocated: Storage[] = [];
+  scope = allocated;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scope = outer;
+  }
+  const kept = new Set(keep());
+  for (const storage of allocated) {
+    if (kept.has(storage)) outer?.push(storage);
+    else releaseStorage(storage);
+  }
+  return result;
+}

@@ -78,6 +78,14 @@ export abstract class Module {
   }
 
   /** Parameters by dotted name (shared storage, detached from the graph); tied weights under each of their names, as in PyTorch. */
+  /**
+   * This layer and `next` computed as one (Linear then an elementwise activation is one kernel), or
+   * null, the default. Sequential asks each layer about the one after it.
+   */
+  fuseWith(_next: Module): ((input: Tensor) => Tensor) | null {
+    return null;
+  }
+
   stateDict(): Record<string, Tensor> {
     return Object.fromEntries([...this.namedParameters('', false)].map(([name, p]) => [name, p.detach()]));
   }

@@ -1,26 +1,41 @@
+import type { Activation } from '../../backend/kernels.js';
 import type { LinearActivation } from '../../ops/nn.js';
 import { logSoftmax, softmax } from '../../ops/nn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
-/** An elementwise activation that the Linear kernel can apply in the same pass (see Sequential). */
+const APPLY: Record<Activation, (x: Tensor, alpha: number) => Tensor> = {
+  none: (x) => x,
+  sigmoid: (x) => x.sigmoid(),
+  tanh: (x) => x.tanh(),
+  relu: (x) => x.relu(),
+  leakyRelu: (x, alpha) => x.leakyRelu(alpha),
+};
+
+/** An elementwise activation that the Linear kernel can apply in the same pass (see Linear.fuseWith). */
 export abstract class FusableActivation extends Module {
   abstract readonly fused: Required<LinearActivation>;
+
+  forward(input: Tensor): Tensor {
+    return APPLY[this.fused.activation](input, this.fused.alpha);
+  }
+
+  /** What the fused kernel should apply, or null when a subclass overrides forward (then its own forward must run). */
+  fusedActivation(): Required<LinearActivation> | null {
+    return this.forward === FusableActivation.prototype.forward ? this.fused : null;
+  }
 }
 
 export class Sigmoid extends FusableActivation {
   readonly fused = { activation: 'sigmoid', alpha: 0 } as const;
-  forward(input: Tensor): Tensor { return input.sigmoid(); }
 }
 
 export class Tanh extends FusableActivation {
   readonly fused = { activation: 'tanh', alpha: 0 } as const;
-  forward(input: Tensor): Tensor { return input.tanh(); }
 }
 
 export class ReLU extends FusableActivation {
   readonly fused = { activation: 'relu', alpha: 0 } as const;
-  forward(input: Tensor): Tensor { return input.relu(); }
 }
 
 export class LeakyReLU extends FusableActivation {
@@ -29,7 +44,6 @@ export class LeakyReLU extends FusableActivation {
     super();
     this.fused = { activation: 'leakyRelu', alpha: negativeSlope };
   }
-  forward(input: Tensor): Tensor { return input.leakyRelu(this.negativeSlope); }
   override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }
 }
 

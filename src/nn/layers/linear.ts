@@ -1,4 +1,3 @@
-import type { LinearActivation } from '../../ops/nn.js';
 import { linear } from '../../ops/nn.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -6,6 +5,7 @@ import type { FloatDType } from '../../base/dtype.js';
 import { pytorchLinearDefault_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { FusableActivation } from './activations.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -37,9 +37,11 @@ export class Linear extends Module {
     return linear(input, this.weight, this.bias);
   }
 
-  /** This layer and the activation after it in one kernel (what Sequential runs for Linear -> ReLU). */
-  forwardFused(input: Tensor, activation: LinearActivation): Tensor {
-    return linear(input, this.weight, this.bias, activation);
+  /** With an activation next (Linear -> ReLU), both run as one kernel; not for subclasses that override forward. */
+  override fuseWith(next: Module): ((input: Tensor) => Tensor) | null {
+    if (this.forward !== Linear.prototype.forward || !(next instanceof FusableActivation)) return null;
+    const activation = next.fusedActivation();
+    return activation === null ? null : (input) => linear(input, this.weight, this.bias, activation);
   }
 
   override extraRepr(): string {

@@ -1,14 +1,10 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { FusableActivation, LeakyReLU, ReLU, Sigmoid, Tanh } from './activations.js';
-import { Linear } from './linear.js';
-
-const FUSABLE = new Set<unknown>([Sigmoid, Tanh, ReLU, LeakyReLU]);
 
 /**
- * Applies its layers in order. A Linear directly followed by an elementwise activation runs as one
- * fused kernel (same result, one pass over the output, one node in the graph). Only the built-in
- * classes are fused: a subclass may override forward, and then its own forward must run.
+ * Applies its layers in order. Each layer is asked whether it fuses with the next (Module.fuseWith):
+ * a Linear directly followed by an elementwise activation runs as one kernel (same result, one pass
+ * over the output, one node in the graph).
  */
 export class Sequential extends Module {
   readonly layers: Module[];
@@ -27,8 +23,9 @@ export class Sequential extends Module {
     for (let i = 0; i < this.layers.length; i++) {
       const layer = this.layers[i];
       const next = this.layers[i + 1];
-      if (layer.constructor === Linear && next instanceof FusableActivation && FUSABLE.has(next.constructor)) {
-        x = (layer as Linear).forwardFused(x, next.fused);
+      const fused = next === undefined ? null : layer.fuseWith(next);
+      if (fused !== null) {
+        x = fused(x);
         i++;
       } else {
         x = layer.forward(x);

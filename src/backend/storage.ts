@@ -92,24 +92,34 @@ export function releaseStorage(storage: Storage): void {
 }
 
 /**
- * Runs `fn` and then frees every storage it allocated except those of `keep()` (read after fn
- * returns): how fit and evaluate end each batch without waiting for the garbage collector. Nested
- * scopes hand their survivors on to the enclosing scope.
+ * Frees memory at the end of each `run(fn)` without waiting for the garbage collector: what fn
+ * allocated, and what an earlier run kept that is no longer kept (a gradient replaced by the next
+ * batch's), except the storages of `keep()` (read when fn returns). How fit and evaluate end each
+ * batch. Inside another scope's run, survivors are handed on to that scope.
  */
-export function releasingScope<T>(fn: () => T, keep: () => Iterable<Storage>): T {
-  const outer = scope;
-  const allocated: Storage[] = [];
-  scope = allocated;
-  let result: T;
-  try {
-    result = fn();
-  } finally {
-    scope = outer;
+export class ReleasingScope {
+  private carried = new Set<Storage>();
+
+  constructor(private readonly keep: () => Iterable<Storage>) {}
+
+  run<T>(fn: () => T): T {
+    const outer = scope;
+    const allocated: Storage[] = [];
+    scope = allocated;
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      scope = outer;
+    }
+    const kept = new Set(this.keep());
+    const carried = new Set<Storage>();
+    for (const storage of [...this.carried, ...allocated]) {
+      if (!kept.has(storage)) releaseStorage(storage);
+      else if (outer !== null) outer.push(storage);
+      else carried.add(storage);
+    }
+    this.carried = carried;
+    return result;
   }
-  const kept = new Set(keep());
-  for (const storage of allocated) {
-    if (kept.has(storage)) outer?.push(storage);
-    else releaseStorage(storage);
-  }
-  return result;
 }

@@ -1,5 +1,5 @@
 import { noGrad } from '../autograd/graph.js';
-import { releasingScope } from '../backend/storage.js';
+import { ReleasingScope } from '../backend/storage.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
@@ -47,7 +47,8 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
       return true;
     };
     // Each batch's temporaries are freed when it ends; the model's own tensors survive.
-    while (releasingScope(evaluateBatch, () => batchSurvivors(model))) {
+    const batchScope = new ReleasingScope(() => batchSurvivors(model));
+    while (batchScope.run(evaluateBatch)) {
       /* next batch */
     }
   });

@@ -1,4 +1,4 @@
-import { releasingScope } from '../backend/storage.js';
+import { ReleasingScope } from '../backend/storage.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
@@ -68,7 +68,7 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
   const history: EpochRecord[] = [];
   const named = [...model.namedParameters()];
   // What outlives a batch; everything else a batch allocates is freed when it ends.
-  const survivors = () => batchSurvivors(model, optimizer);
+  const batchScope = new ReleasingScope(() => batchSurvivors(model, optimizer));
   for (let epoch = 1; epoch <= epochs; epoch++) {
     model.train();
     const lr = optimizer.paramGroups[0].lr;
@@ -103,7 +103,7 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
       batch++;
       return true;
     };
-    while (releasingScope(trainBatch, survivors)) {
+    while (batchScope.run(trainBatch)) {
       onBatch?.({ epoch, batch, batches: loader.length, loss: totalLoss / samples, accuracy: classifying ? correct / samples : null, samples, seconds: (performance.now() - start) / 1000 });
     }
     const trainSeconds = (performance.now() - start) / 1000;

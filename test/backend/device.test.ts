@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { ReleasingScope } from '../../src/backend/storage.js';
 import { allclose } from '../helpers.js';
+import { wrapBackend } from '../wrap-backend.js';
 
 /** Runs fn with `name` as the active backend. */
 function onBackend<T>(name: string, fn: () => T): T {
@@ -126,19 +127,8 @@ describe('freeing', () => {
 });
 
 describe('dtypes a backend supports', () => {
-  /** The active backend's kernels behind a backend without float64, as WebGPU will be. */
-  const wrapped = nb.getBackend();
-  const inner = (s: nb.Storage) => s.buffer as nb.Storage;
-  const noFloat64: nb.Backend = {
-    name: 'no-float64',
-    dtypes: ['float32', 'int32'],
-    alloc: (dtype, size) => new nb.Storage(noFloat64, wrapped.alloc(dtype, size), dtype, size),
-    free: (s) => wrapped.free(inner(s)),
-    write: (s, values, offset) => wrapped.write(inner(s), values, offset),
-    readSync: (s) => wrapped.readSync(inner(s)),
-    read: (s) => wrapped.read(inner(s)),
-    run: (kernel, inputs, outputs) => wrapped.run(kernel, inputs.map(inner), outputs.map(inner)),
-  };
+  /** The active backend's kernels behind a backend without float64 (as WebGPU will be) and without a host array. */
+  const noFloat64 = wrapBackend(nb.getBackend(), 'no-float64', { dtypes: ['float32', 'int32'], hostArray: undefined });
 
   it('allocating a dtype the backend lacks names the backend and what it has', () => {
     expect(() => nb.Tensor.empty([2], 'float64', noFloat64)).toThrow("backend 'no-float64' cannot store float64 (it has float32, int32)");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getBackend, setBackend, Storage, tensor, type Backend, type Tensor } from '../../src/index.js';
+import { getBackend, setBackend, tensor, type Backend, type Tensor } from '../../src/index.js';
+import { wrapBackend } from '../wrap-backend.js';
 import { Adam, AdamW, Optimizer, SGD, type OptimizerStateDict } from '../../src/optim/index.js';
 import { param, quadraticBackward, values } from './helpers.js';
 
@@ -152,22 +153,9 @@ describe('Optimizer groups, lr and zeroGrad', () => {
   it('updates through the active backend', () => {
     const original = getBackend();
     const calls: string[] = [];
-    // A backend that wraps the active one: its storages hold the wrapped backend's storages.
-    const inner = (s: Storage) => s.buffer as Storage;
-    const spy: Backend = {
-      name: 'spy',
-      dtypes: original.dtypes,
-      alloc: (dtype, size) => new Storage(spy, original.alloc(dtype, size), dtype, size),
-      free: (s) => original.free(inner(s)),
-      write: (s, values, offset) => original.write(inner(s), values, offset),
-      readSync: (s) => original.readSync(inner(s)),
-      read: (s) => original.read(inner(s)),
-      hostArray: (s) => original.hostArray!(inner(s)),
-      run: (kernel, inputs, outputs) => {
-        if (kernel.op === 'sgdStep' || kernel.op === 'adamStep') calls.push(kernel.op === 'sgdStep' ? 'sgd' : 'adam');
-        original.run(kernel, inputs.map(inner), outputs.map(inner));
-      },
-    };
+    const spy: Backend = wrapBackend(original, 'spy', {}, (kernel) => {
+      if (kernel.op === 'sgdStep' || kernel.op === 'adamStep') calls.push(kernel.op === 'sgdStep' ? 'sgd' : 'adam');
+    });
     setBackend(spy);
     try {
       const p = param(X0);

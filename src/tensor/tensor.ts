@@ -234,13 +234,17 @@ function hostCopy(values: TypedArray, backend: Backend): Storage {
  */
 export function run(kernel: Kernel, inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
   const backend = outputs[0].storage.backend;
-  for (const t of inputs) {
-    if (t.storage.backend !== backend) throw mixedBackends(kernel.op, backend, t.storage.backend);
+  backend.run(kernel, storagesOn(backend, kernel, inputs), storagesOn(backend, kernel, outputs));
+}
+
+function storagesOn(backend: Backend, kernel: Kernel, tensors: readonly Tensor[]): Storage[] {
+  const storages = new Array<Storage>(tensors.length);
+  for (let i = 0; i < tensors.length; i++) {
+    const storage = tensors[i].storage;
+    if (storage.backend !== backend) throw mixedBackends(kernel.op, backend, storage.backend);
+    storages[i] = storage;
   }
-  for (const t of outputs) {
-    if (t.storage.backend !== backend) throw mixedBackends(kernel.op, backend, t.storage.backend);
-  }
-  backend.run(kernel, inputs.map((t) => t.storage), outputs.map((t) => t.storage));
+  return storages;
 }
 
 /** The backend all of `tensors` live on (the active backend when there are none). */

@@ -23,7 +23,11 @@ export function runJsKernel(kernel: Kernel, inputs: readonly TypedArray[], outpu
   (jsKernels[kernel.op] as (k: Kernel, i: readonly TypedArray[], o: readonly TypedArray[]) => void)(kernel, inputs, outputs);
 }
 
-const buffers = (storages: readonly Storage<TypedArray>[]): TypedArray[] => storages.map((s) => s.buffer);
+function buffers(storages: readonly Storage<TypedArray>[]): TypedArray[] {
+  const arrays = new Array<TypedArray>(storages.length);
+  for (let i = 0; i < storages.length; i++) arrays[i] = storages[i].buffer;
+  return arrays;
+}
 
 /**
  * The reference backend: storage is a JS typed array, reads are the array itself (no copy), kernels

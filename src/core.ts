@@ -27,7 +27,7 @@ export { Linear, type LinearOptions } from './nn/layers/linear.js';
 export { Sequential } from './nn/layers/sequential.js';
 export { Dropout } from './nn/layers/dropout.js';
 export { Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax, Identity, Flatten, FusableActivation } from './nn/layers/activations.js';
-export { mlp, ACTIVATION_NAMES, type ActivationName, type MlpConfig } from './nn/mlp.js';
+export { mlp, ACTIVATION_NAMES, MLP_ACTIVATIONS, type ActivationName, type MlpActivation, type MlpConfig, type MlpOptions } from './nn/mlp.js';
 export { summarize, type LayerSummary } from './nn/summary.js';
 export { INIT_NAMES, type InitName } from './nn/init.js';
 export { mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, LOSS_NAMES, type LossName } from './nn/losses.js';

@@ -1,6 +1,7 @@
 import { getBackend } from '../backend/registry.js';
 import { Generator } from '../tensor/random.js';
 import { isFloat } from '../base/dtype.js';
+import { checkOptions } from '../base/options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './graph.js';
 
@@ -14,6 +15,8 @@ export interface GradcheckOptions {
   seed?: number;
 }
 
+const GRADCHECK_OPTIONS = ['eps', 'atol', 'rtol', 'raiseException', 'seed'];
+
 export class GradcheckError extends Error {
   override name = 'GradcheckError';
 }
@@ -25,7 +28,7 @@ export class GradcheckError extends Error {
  * output element takes part with a different weight.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): boolean {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true, seed = 0 } = options;
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true, seed = 0 } = checkOptions(options, GRADCHECK_OPTIONS, 'gradcheck');
   const backend = inputs[0]?.backend ?? getBackend();
   if (!backend.dtypes.includes('float64')) {
     throw new GradcheckError(`gradcheck: compares gradients in float64, which backend '${backend.name}' cannot store; run it on a backend with float64 (setBackend('js'))`);

@@ -2,7 +2,7 @@ import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { CosineAnnealingLR, LinearWarmup, type LRScheduler, SequentialLR, StepLR } from '../optim/schedules.js';
 import { SGD } from '../optim/sgd.js';
-import type { ActivationName } from '../nn/mlp.js';
+import type { MlpActivation } from '../nn/mlp.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UsageError } from './errors.js';
 
@@ -38,9 +38,9 @@ export function checkOptimizerFlags(flags: OptimizerFlags, epochs: number): void
  * sigmoid and tanh shrink the gradients (sigmoid's is at most 1/4) and want the larger step, while
  * ReLU networks with He initialization train better with half of it (measured on Fashion-MNIST).
  */
-export function defaultLearningRate(optimizer: OptimizerFlags['optimizer'], activation: ActivationName): number {
+export function defaultLearningRate(optimizer: OptimizerFlags['optimizer'], activation: MlpActivation): number {
   if (optimizer !== 'sgd') return 1e-3;
-  return activation === 'relu' || activation === 'leaky-relu' ? 0.05 : 0.1;
+  return activation === 'relu' || activation === 'leakyRelu' ? 0.05 : 0.1;
 }
 
 export function buildOptimizer(params: Tensor[], flags: OptimizerFlags & { lr: number }): Optimizer {

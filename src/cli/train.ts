@@ -8,7 +8,7 @@ import { trainValidationSplit } from '../data/split.js';
 import { saveModel } from '../io/checkpoint.js';
 import type { InitName } from '../nn/init.js';
 import type { LossName } from '../nn/losses.js';
-import { mlp, type ActivationName, type MlpConfig } from '../nn/mlp.js';
+import { mlp, mlpActivation, type ActivationName, type MlpConfig } from '../nn/mlp.js';
 import { summarize } from '../nn/summary.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import { type EpochRecord, fit, TrainingDivergedError } from '../train/fit.js';
@@ -60,9 +60,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (testSize !== inputSize) {
     throw new DataError(`${data.files.testImages}: test images have ${testSize} pixels but the training images in ${data.files.trainImages} have ${inputSize}`);
   }
-  const config: MlpConfig = { inputSize, hiddenSizes: flags.hidden, outputSize: 10, activation: flags.activation, dropout: flags.dropout };
+  // The flag says 'leaky-relu'; the config (stored in checkpoints) uses the library's name, 'leakyRelu'.
+  const activation = mlpActivation(flags.activation, '--activation');
+  const config: MlpConfig = { inputSize, hiddenSizes: flags.hidden, outputSize: 10, activation, dropout: flags.dropout };
   const model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
-  const optimizer = buildOptimizer(model.parameters(), { ...flags, lr: flags.lr ?? defaultLearningRate(flags.optimizer, flags.activation) });
+  const optimizer = buildOptimizer(model.parameters(), { ...flags, lr: flags.lr ?? defaultLearningRate(flags.optimizer, activation) });
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
   if (!flags.json) {
     const layers = table(['#', 'layer', 'output shape', 'parameters', 'formula'], process.stderr);

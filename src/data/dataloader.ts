@@ -1,3 +1,4 @@
+import { checkOptions } from '../base/options.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
@@ -15,6 +16,8 @@ export interface DataLoaderOptions {
   seed?: number;
 }
 
+const DATALOADER_OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'seed'];
+
 /** Iterates over a dataset in mini-batches: each batch is one tensor per dataset tensor, rows copied contiguously. */
 export class DataLoader implements Iterable<Tensor[]> {
   readonly batchSize: number;
@@ -26,7 +29,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     if (!(dataset instanceof TensorDataset)) {
       throw new TypeError('DataLoader: expected a TensorDataset, e.g. new DataLoader(new TensorDataset(inputs, targets), { batchSize: 64 })');
     }
-    const { batchSize = 1, shuffle = false, dropLast = false } = options;
+    const { batchSize = 1, shuffle = false, dropLast = false } = checkOptions(options, DATALOADER_OPTIONS, 'DataLoader');
     const seed = options.seed ?? (shuffle ? defaultGenerator.nextUint32() : 0);
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     this.batchSize = batchSize;

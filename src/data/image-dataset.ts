@@ -1,3 +1,4 @@
+import { checkOptions, describeValue } from '../base/options.js';
 import { oneHot } from '../ops/indexing.js';
 import { Tensor } from '../tensor/tensor.js';
 import { TensorDataset } from './dataset.js';
@@ -8,6 +9,9 @@ export const CLASS_NAMES: Readonly<Record<DatasetName, readonly string[]>> = {
   mnist: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   'fashion-mnist': ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
 };
+
+/** The keys of ImageDataOptions. */
+export const IMAGE_DATA_OPTIONS: readonly string[] = Object.freeze(['flatten', 'oneHot']);
 
 export interface ImageDataOptions {
   /** Keep images as [N, 1, 28, 28] instead of flattening them to [N, 784]. */
@@ -21,6 +25,7 @@ export interface ImageDataOptions {
  * IDX arrays; `names` (file names) label the errors. No I/O, so it also serves bytes fetched in a browser.
  */
 export function imageDataset(images: IdxArray, labels: IdxArray, names: { images: string; labels: string }, options: ImageDataOptions = {}): TensorDataset {
+  checkImageDataOptions(options, 'imageDataset');
   expectDims(images, 3, names.images, 'images [count, rows, cols]');
   expectDims(labels, 1, names.labels, 'labels [count]');
   const [count, rows, cols] = images.shape;
@@ -37,6 +42,15 @@ export function imageDataset(images: IdxArray, labels: IdxArray, names: { images
   const x = new Tensor(pixels, options.flatten === false ? [count, 1, rows, cols] : [count, rows * cols]);
   const y = new Tensor(indices, [count]);
   return new TensorDataset(x, options.oneHot ? oneHot(y, classes) : y);
+}
+
+/** Throws unless `options` is an ImageDataOptions object with boolean (or undefined) flags. */
+export function checkImageDataOptions(options: ImageDataOptions, owner: string): void {
+  checkOptions(options, IMAGE_DATA_OPTIONS, owner);
+  for (const key of IMAGE_DATA_OPTIONS) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${owner}: ${key} must be a boolean, got ${describeValue(value)}`);
+  }
 }
 
 function expectDims(array: IdxArray, ndim: number, name: string, what: string): void {

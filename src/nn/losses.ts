@@ -8,8 +8,9 @@
 import { add, mul, sub } from '../ops/arithmetic.js';
 import { gt, where } from '../ops/compare.js';
 import { gather, checkIndices, oneHot } from '../ops/indexing.js';
-import { softmaxCrossEntropy, type Reduction } from '../ops/nn.js';
+import { REDUCTIONS, softmaxCrossEntropy, type Reduction } from '../ops/nn.js';
 import { isFloat } from '../base/dtype.js';
+import { checkChoice, checkOptions } from '../base/options.js';
 import { broadcastShapes, formatShape, ShapeError, shapesEqual } from '../base/shape.js';
 import { assertTensor, type Tensor } from '../tensor/tensor.js';
 
@@ -40,12 +41,13 @@ export interface CrossEntropyOptions extends LossOptions {
   labelSmoothing?: number;
 }
 
-const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
+const LOSS_OPTIONS = ['reduction'];
+const BCE_OPTIONS = ['reduction', 'weight'];
+const BCE_WITH_LOGITS_OPTIONS = ['reduction', 'weight', 'posWeight'];
+const CROSS_ENTROPY_OPTIONS = ['reduction', 'labelSmoothing'];
 
 function checkReduction(reduction: Reduction, op: string): void {
-  if (!REDUCTIONS.includes(reduction)) {
-    throw new RangeError(`${op}: reduction must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got '${String(reduction)}'`);
-  }
+  checkChoice(reduction, REDUCTIONS, op, 'reduction');
 }
 
 /** 'mean' of an empty tensor is NaN (0 / 0), as in PyTorch. */
@@ -92,7 +94,7 @@ function checkWeight(weight: Tensor, input: Tensor, op: string, what: string): T
 
 /** Mean squared error: (input - target)^2 per element. */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  const { reduction = 'mean' } = options;
+  const { reduction = 'mean' } = checkOptions(options, LOSS_OPTIONS, 'mseLoss');
   checkReduction(reduction, 'mseLoss');
   requireFloat(input, 'mseLoss', 'input');
   requireSameShape(input, target, 'mseLoss');
@@ -116,8 +118,8 @@ function clampedLog(x: Tensor): Tensor {
  * infinity. Prefer binaryCrossEntropyWithLogits, which is exact for any logit.
  */
 export function binaryCrossEntropy(probs: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
-  const { reduction = 'mean', weight } = options;
   const op = 'binaryCrossEntropy';
+  const { reduction = 'mean', weight } = checkOptions(options, BCE_OPTIONS, op);
   checkReduction(reduction, op);
   requireFloat(probs, op, 'input');
   requireSameShape(probs, target, op);
@@ -145,8 +147,8 @@ export function binaryCrossEntropy(probs: Tensor, target: Tensor, options: Binar
  * weighted: (1 - y) x + (1 + (pw - 1) y) softplus(-x), softplus(-x) = (|x| - x) / 2 + log(1 + exp(-|x|)).
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
-  const { reduction = 'mean', weight, posWeight } = options;
   const op = 'binaryCrossEntropyWithLogits';
+  const { reduction = 'mean', weight, posWeight } = checkOptions(options, BCE_WITH_LOGITS_OPTIONS, op);
   checkReduction(reduction, op);
   requireFloat(logits, op, 'input');
   requireSameShape(logits, target, op);
@@ -174,8 +176,8 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opt
  * any logits; gradient softmax - Y). With label smoothing ε the targets become (1 - ε) y + ε / C.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  const { reduction = 'mean', labelSmoothing = 0 } = options;
   const op = 'crossEntropy';
+  const { reduction = 'mean', labelSmoothing = 0 } = checkOptions(options, CROSS_ENTROPY_OPTIONS, op);
   checkReduction(reduction, op);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new RangeError(`${op}: labelSmoothing must be a number in [0, 1], got ${String(labelSmoothing)}`);
@@ -202,8 +204,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
 
 /** Negative log-likelihood: -logProbs[n, target[n]] for log-probabilities [N, C] (e.g. from logSoftmax) and int32 classes [N]. */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  const { reduction = 'mean' } = options;
   const op = 'nllLoss';
+  const { reduction = 'mean' } = checkOptions(options, LOSS_OPTIONS, op);
   checkReduction(reduction, op);
   requireFloat(logProbs, op, 'input');
   assertTensor(target, op, 'target');

@@ -1,4 +1,5 @@
-import { type DType, type TypedArray, arrayConstructor, dtypeOfArray, isFloat } from '../base/dtype.js';
+import { type DType, type TypedArray, arrayConstructor, checkDType, dtypeOfArray, isFloat } from '../base/dtype.js';
+import { checkOptions } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { checkShape, formatShape, ShapeError, type ShapeLike, sizeOf } from '../base/shape.js';
 import { type NestedArray, run, Tensor } from '../tensor/tensor.js';
@@ -12,6 +13,25 @@ export interface RandomOptions extends CreationOptions {
   generator?: Generator;
 }
 
+const CREATION_OPTIONS = ['dtype', 'requiresGrad'];
+const TENSOR_OPTIONS = [...CREATION_OPTIONS, 'shape'];
+const RANDOM_OPTIONS = [...CREATION_OPTIONS, 'generator'];
+const RAND_OPTIONS = [...RANDOM_OPTIONS, 'low', 'high'];
+const RANDN_OPTIONS = [...RANDOM_OPTIONS, 'mean', 'std'];
+
+/** Checks the keys of a creation function's options and their dtype; returns them. */
+function creationOptions<O extends CreationOptions>(options: O, known: readonly string[], owner: string): O {
+  checkOptions(options, known, owner);
+  if (options.dtype !== undefined) {
+    try {
+      checkDType(options.dtype);
+    } catch (error) {
+      throw new TypeError(`${owner}: ${(error as Error).message}`);
+    }
+  }
+  return options;
+}
+
 function finish(t: Tensor, options: CreationOptions): Tensor {
   if (options.requiresGrad) t.requiresGrad_(true);
   return t;
@@ -22,6 +42,7 @@ function finish(t: Tensor, options: CreationOptions): Tensor {
  * (a typed array's dtype is kept unless `dtype` says otherwise). Always copies, like torch.tensor. Nested arrays default to float32.
  */
 export function tensor(values: NestedArray | TypedArray, options: CreationOptions & { shape?: readonly number[] } = {}): Tensor {
+  creationOptions(options, TENSOR_OPTIONS, 'tensor');
   if (ArrayBuffer.isView(values)) {
     const shape = checkShape(options.shape ?? [values.length], 'tensor');
     const dtype = options.dtype ?? dtypeOfArray(values);
@@ -50,17 +71,29 @@ export function tensor(values: NestedArray | TypedArray, options: CreationOption
   return finish(Tensor.fromValues(flat, finalShape, options.dtype ?? 'float32'), options);
 }
 
-export function full(shape: ShapeLike, value: number, options: CreationOptions = {}): Tensor {
+function filled(owner: string, shape: ShapeLike, value: number, options: CreationOptions): Tensor {
+  creationOptions(options, CREATION_OPTIONS, owner);
   return finish(Tensor.full(checkShape(shape, 'full'), value, options.dtype), options);
 }
 
-export const zeros = (shape: ShapeLike, options: CreationOptions = {}) => full(shape, 0, options);
-export const ones = (shape: ShapeLike, options: CreationOptions = {}) => full(shape, 1, options);
-export const zerosLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 0, { dtype: t.dtype, ...options });
-export const onesLike = (t: Tensor, options: CreationOptions = {}) => full(t.shape, 1, { dtype: t.dtype, ...options });
+export function full(shape: ShapeLike, value: number, options: CreationOptions = {}): Tensor {
+  return filled('full', shape, value, options);
+}
+
+export const zeros = (shape: ShapeLike, options: CreationOptions = {}) => filled('zeros', shape, 0, options);
+export const ones = (shape: ShapeLike, options: CreationOptions = {}) => filled('ones', shape, 1, options);
+export const zerosLike = (t: Tensor, options: CreationOptions = {}) => filledLike('zerosLike', t, 0, options);
+export const onesLike = (t: Tensor, options: CreationOptions = {}) => filledLike('onesLike', t, 1, options);
+
+/** t's shape, and t's dtype unless options give one. */
+function filledLike(owner: string, t: Tensor, value: number, options: CreationOptions): Tensor {
+  creationOptions(options, CREATION_OPTIONS, owner);
+  return filled(owner, t.shape, value, { ...options, dtype: options.dtype ?? t.dtype });
+}
 
 /** [start, end) in steps of `step`, like numpy.arange; float32 unless `dtype` is given. */
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  creationOptions(options, CREATION_OPTIONS, 'arange');
   if (end === undefined) [start, end] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a finite non-zero number, got ${step}`);
   const length = Math.max(0, Math.ceil((end - start) / step));
@@ -71,6 +104,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
 
 /** `steps` evenly spaced values from start to end inclusive. */
 export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+  creationOptions(options, CREATION_OPTIONS, 'linspace');
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   const values = Array.from({ length: steps }, (_, i) => (i === steps - 1 && steps > 1 ? end : start + i * delta));
@@ -78,14 +112,15 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 }
 
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  creationOptions(options, CREATION_OPTIONS, 'eye');
   const t = Tensor.empty(checkShape([n, m], 'eye'), options.dtype ?? 'float32');
   run({ op: 'fill', value: 1, offset: 0, stride: m + 1, count: Math.min(n, m) }, [], [t]);
   return finish(t, options);
 }
 
-function randomTensor(shape: ShapeLike, options: RandomOptions, sample: (g: Generator) => number): Tensor {
+function randomTensor(owner: string, shape: ShapeLike, options: RandomOptions, sample: (g: Generator) => number): Tensor {
   const dtype = options.dtype ?? 'float32';
-  const dims = checkShape(shape, 'random');
+  const dims = checkShape(shape, owner);
   const generator = options.generator ?? defaultGenerator;
   const values = new (arrayConstructor(dtype))(sizeOf(dims));
   for (let i = 0; i < values.length; i++) values[i] = sample(generator);
@@ -94,19 +129,20 @@ function randomTensor(shape: ShapeLike, options: RandomOptions, sample: (g: Gene
 
 /** Uniform on [low, high). */
 export function rand(shape: ShapeLike, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
-  const { low = 0, high = 1 } = options;
-  return randomTensor(shape, options, (g) => low + (high - low) * g.uniform());
+  const { low = 0, high = 1 } = creationOptions(options, RAND_OPTIONS, 'rand');
+  return randomTensor('rand', shape, options, (g) => low + (high - low) * g.uniform());
 }
 
 /** Normal with the given mean and standard deviation (standard normal by default). */
 export function randn(shape: ShapeLike, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
-  const { mean = 0, std = 1 } = options;
-  return randomTensor(shape, options, (g) => mean + std * g.normal());
+  const { mean = 0, std = 1 } = creationOptions(options, RANDN_OPTIONS, 'randn');
+  return randomTensor('randn', shape, options, (g) => mean + std * g.normal());
 }
 
 /** Integers uniform on [low, high), int32 by default. */
 export function randint(low: number, high: number, shape: ShapeLike, options: RandomOptions = {}): Tensor {
+  creationOptions(options, RANDOM_OPTIONS, 'randint');
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) throw new RangeError(`randint: need integers low < high, got ${low} and ${high}`);
   if (options.dtype && isFloat(options.dtype) && options.requiresGrad) throw new TypeError('randint: integer samples cannot require gradients');
-  return randomTensor(shape, { dtype: 'int32', ...options }, (g) => g.integer(low, high));
+  return randomTensor('randint', shape, { dtype: 'int32', ...options }, (g) => g.integer(low, high));
 }

@@ -1,6 +1,7 @@
 import { record } from '../autograd/graph.js';
 import type { Activation } from '../backend/kernels.js';
 import { isFloat } from '../base/dtype.js';
+import { checkChoice, checkOptions, describeValue } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../base/shape.js';
 import { backendOf, run, Tensor } from '../tensor/tensor.js';
@@ -8,10 +9,15 @@ import { activationBackward, leakyRelu } from './elementwise.js';
 import { checkIndices, oneHot } from './indexing.js';
 
 export interface LinearActivation {
+  /** 'none' (default), 'sigmoid', 'tanh', 'relu' or 'leakyRelu'. */
   activation?: Activation;
-  /** Negative slope of leakyRelu. */
+  /** Negative slope of leakyRelu (default 0.01). */
   alpha?: number;
 }
+
+/** The activations `linear` (and its fused kernel) can apply. */
+export const LINEAR_ACTIVATIONS: readonly Activation[] = Object.freeze(['none', 'sigmoid', 'tanh', 'relu', 'leakyRelu']);
+const LINEAR_OPTIONS = ['activation', 'alpha'];
 
 /**
  * y = activation(x W^T + b) in one pass, for x of shape [..., inFeatures] and W of shape
@@ -19,7 +25,9 @@ export interface LinearActivation {
  * dx = gz W; dx is skipped when x needs no gradient (the first layer).
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: LinearActivation = {}): Tensor {
-  const { activation = 'none', alpha = 0.01 } = options;
+  const { activation = 'none', alpha = 0.01 } = checkOptions(options, LINEAR_OPTIONS, 'linear');
+  checkChoice(activation, LINEAR_ACTIVATIONS, 'linear', 'activation');
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new RangeError(`linear: alpha must be a finite number, got ${describeValue(alpha)}`);
   const [outFeatures, inFeatures] = weight.shape;
   if (weight.ndim !== 2) throw new ShapeError(`linear: weight must be 2-D [outFeatures, inFeatures], got ${formatShape(weight.shape)}`);
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
@@ -75,12 +83,16 @@ export const logSoftmax = (x: Tensor, axis = -1) => softmaxLike(x, axis, true);
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** The accepted values of every loss's `reduction`. */
+export const REDUCTIONS: readonly Reduction[] = Object.freeze(['mean', 'sum', 'none']);
+
 /**
  * Cross-entropy of softmax(logits) against targets, from logits [N, C] and either int32 class
  * indices [N] or float target distributions [N, C] (one-hot or soft). Stable for any logits; the
  * gradient with respect to the logits is exactly softmax - Y (divided by N for 'mean').
  */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkChoice(reduction, REDUCTIONS, 'softmaxCrossEntropy', 'reduction');
   if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [batch, classes], got ${formatShape(logits.shape)}`);
   if (!isFloat(logits.dtype)) throw new TypeError(`crossEntropy: logits must be float, got ${logits.dtype}`);
   const [rows, classes] = logits.shape;
@@ -116,13 +128,16 @@ export interface DropoutOptions {
   generator?: Generator;
 }
 
+const DROPOUT_OPTIONS = ['training', 'generator'];
+
 /**
  * Zeroes each element with probability p and scales the survivors by 1 / (1 - p) (inverted
  * dropout), so the expected value is unchanged and evaluation needs no rescaling.
  */
 export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
-  const { training = true, generator = defaultGenerator } = options;
+  const { training = true, generator = defaultGenerator } = checkOptions(options, DROPOUT_OPTIONS, 'dropout');
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability p must be in [0, 1], got ${p}`);
+  if (typeof training !== 'boolean') throw new TypeError(`dropout: training must be a boolean, got ${describeValue(training)}`);
   if (!training || p === 0) return x;
   if (!isFloat(x.dtype)) throw new TypeError(`dropout: expected a float tensor, got ${x.dtype}`);
   const mask = Tensor.empty(x.shape, x.dtype, x.backend);

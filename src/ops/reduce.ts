@@ -1,6 +1,7 @@
 import { record } from '../autograd/graph.js';
 import type { ReduceOp } from '../backend/kernels.js';
 import { floatTypeOf } from '../base/dtype.js';
+import { checkOptions } from '../base/options.js';
 import { formatShape, normalizeAxes, normalizeAxis, reducedShape, ShapeError, sizeOf } from '../base/shape.js';
 import { run, Tensor, type Axes } from '../tensor/tensor.js';
 import { broadcastBinary } from './broadcast.js';
@@ -85,8 +86,14 @@ export interface VarianceOptions {
   keepDims?: boolean;
 }
 
+const VARIANCE_OPTIONS = ['unbiased', 'keepDims'];
+
 export function variance(x: Tensor, axis?: Axes, options: VarianceOptions | boolean = {}): Tensor {
-  const { unbiased = true, keepDims = false } = typeof options === 'boolean' ? { keepDims: options } : options;
+  return varianceOf('var', x, axis, options);
+}
+
+function varianceOf(owner: string, x: Tensor, axis: Axes | undefined, options: VarianceOptions | boolean): Tensor {
+  const { unbiased = true, keepDims = false } = typeof options === 'boolean' ? { keepDims: options } : checkOptions(options, VARIANCE_OPTIONS, owner);
   const axes = normalizeAxes(axis, x.ndim, 'var');
   const n = sizeOf(axes.map((a) => x.shape[a]));
   const divisor = unbiased ? n - 1 : n;
@@ -97,5 +104,5 @@ export function variance(x: Tensor, axis?: Axes, options: VarianceOptions | bool
 }
 
 export function std(x: Tensor, axis?: Axes, options: VarianceOptions | boolean = {}): Tensor {
-  return variance(x, axis, options).sqrt();
+  return varianceOf('std', x, axis, options).sqrt();
 }

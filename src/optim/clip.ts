@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/graph.js';
 import type { BinaryOp } from '../backend/kernels.js';
 import { run, Tensor } from '../tensor/tensor.js';
+import { checkOptions } from '../base/options.js';
 import { describe } from './optimizer.js';
 
 export interface ClipGradNormOptions {
@@ -17,6 +18,7 @@ export interface ClipGradNormOptions {
  * `normType` is p of the p-norm (any p > 0) or Infinity for the largest absolute value.
  */
 export function clipGradNorm(params: Tensor | Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
+  checkOptions(options, ['errorIfNonfinite'], 'clipGradNorm');
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be a number >= 0, got ${describe(maxNorm)}`);
   if (typeof normType !== 'number' || !(normType > 0)) throw new RangeError(`clipGradNorm: normType must be a number > 0 or Infinity, got ${describe(normType)}`);
   const grads = gradientsOf(params, 'clipGradNorm');

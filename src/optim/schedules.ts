@@ -1,3 +1,4 @@
+import { checkOptions } from '../base/options.js';
 import { describe, Optimizer, type OptimizerOptions, type ParamState } from './optimizer.js';
 
 /** Any optimizer, whatever its hyperparameters. */
@@ -99,8 +100,9 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
 
-  constructor(optimizer: AnyOptimizer, { stepSize, gamma = 0.1 }: StepLROptions) {
+  constructor(optimizer: AnyOptimizer, options: StepLROptions) {
     super(optimizer);
+    const { stepSize, gamma = 0.1 } = checkOptions(options, ['stepSize', 'gamma'], 'StepLR');
     if (!Number.isInteger(stepSize) || stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${describe(stepSize)}`);
     checkFactor(gamma, 'StepLR', 'gamma');
     this.stepSize = stepSize;
@@ -131,8 +133,9 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
 
-  constructor(optimizer: AnyOptimizer, { tMax, etaMin = 0 }: CosineAnnealingLROptions) {
+  constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
     super(optimizer);
+    const { tMax, etaMin = 0 } = checkOptions(options, ['tMax', 'etaMin'], 'CosineAnnealingLR');
     if (typeof tMax !== 'number' || !(tMax > 0) || !Number.isFinite(tMax)) throw new RangeError(`CosineAnnealingLR: tMax must be a finite number > 0, got ${describe(tMax)}`);
     checkFactor(etaMin, 'CosineAnnealingLR', 'etaMin');
     this.tMax = tMax;
@@ -164,8 +167,9 @@ export class LinearWarmup extends LRScheduler {
   readonly warmupSteps: number;
   readonly startFactor: number;
 
-  constructor(optimizer: AnyOptimizer, { warmupSteps, startFactor = 0 }: LinearWarmupOptions) {
+  constructor(optimizer: AnyOptimizer, options: LinearWarmupOptions) {
     super(optimizer);
+    const { warmupSteps, startFactor = 0 } = checkOptions(options, ['warmupSteps', 'startFactor'], 'LinearWarmup');
     if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new RangeError(`LinearWarmup: warmupSteps must be a non-negative integer, got ${describe(warmupSteps)}`);
     if (typeof startFactor !== 'number' || !(startFactor >= 0 && startFactor <= 1)) {
       throw new RangeError(`LinearWarmup: startFactor must be in [0, 1], got ${describe(startFactor)}`);
@@ -204,8 +208,9 @@ export class SequentialLR extends LRScheduler {
   readonly schedulers: readonly LRScheduler[];
   readonly milestones: readonly number[];
 
-  constructor(optimizer: AnyOptimizer, { schedulers, milestones }: SequentialLROptions) {
+  constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
     super(optimizer);
+    const { schedulers, milestones } = checkOptions(options, ['schedulers', 'milestones'], 'SequentialLR');
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new Error('SequentialLR: give at least one scheduler');
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
       throw new Error(`SequentialLR: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${describe(milestones)}`);

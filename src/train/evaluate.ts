@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/graph.js';
 import { ReleasingScope } from '../backend/storage.js';
+import { describeValue } from '../base/options.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
@@ -26,6 +27,10 @@ export function countCorrect(logits: Tensor, labels: Tensor): number {
  * recording gradients.
  */
 export function evaluate(model: Module, dataset: TensorDataset, loss: Objective, batchSize = 1000): Metrics {
+  if (typeof loss !== 'function') {
+    throw new TypeError(`evaluate: loss must be a function (logits, labels) => loss, such as objective('cross-entropy'), got ${describeValue(loss)}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`evaluate: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
   const wasTraining = model.training;
   model.eval();
   let totalLoss = 0;

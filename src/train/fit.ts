@@ -1,4 +1,5 @@
 import { ReleasingScope } from '../backend/storage.js';
+import { checkOptions, describeValue } from '../base/options.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { TensorDataset } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
@@ -54,6 +55,8 @@ export interface FitOptions {
   onEpoch?: (record: EpochRecord) => void;
 }
 
+const FIT_OPTIONS = ['loss', 'optimizer', 'train', 'validation', 'test', 'epochs', 'batchSize', 'seed', 'clipGradNorm', 'scheduler', 'onBatch', 'onEpoch'];
+
 const LOWER_LR_HINT = "The learning rate is probably too high for this network and initialization; try a smaller one (the optimizer's lr option) or clip the gradients (clipGradNorm).";
 
 export class TrainingDivergedError extends Error {
@@ -62,7 +65,13 @@ export class TrainingDivergedError extends Error {
 
 /** Mini-batch training with per-epoch evaluation; returns the history, one record per epoch. */
 export function fit(model: Module, options: FitOptions): EpochRecord[] {
-  const { loss, optimizer, train, validation, test, epochs, batchSize, seed = 0, clipGradNorm: maxNorm, scheduler, onBatch, onEpoch } = options;
+  const { loss, optimizer, train, validation, test, epochs, batchSize, seed = 0, clipGradNorm: maxNorm, scheduler, onBatch, onEpoch } = checkOptions(options, FIT_OPTIONS, 'fit');
+  if (typeof loss !== 'function') {
+    throw new TypeError(`fit: options.loss must be a function (logits, labels) => loss, such as objective('cross-entropy'), got ${describeValue(loss)}`);
+  }
+  if (optimizer === null || typeof optimizer !== 'object' || typeof optimizer.step !== 'function') {
+    throw new TypeError(`fit: options.optimizer must be an optimizer, such as new SGD(model.parameters(), { lr: 0.1 }), got ${describeValue(optimizer)}`);
+  }
   if (!Number.isInteger(epochs) || epochs <= 0) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
   const loader = new DataLoader(train, { batchSize, shuffle: true, seed });
   const history: EpochRecord[] = [];

@@ -1,4 +1,5 @@
 import type { Activation } from '../../backend/kernels.js';
+import { describeValue } from '../../base/options.js';
 import type { LinearActivation } from '../../ops/nn.js';
 import { logSoftmax, softmax } from '../../ops/nn.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -42,6 +43,9 @@ export class LeakyReLU extends FusableActivation {
   readonly fused: Required<LinearActivation>;
   constructor(readonly negativeSlope = 0.01) {
     super();
+    if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+      throw new RangeError(`LeakyReLU: negativeSlope must be a finite number, got ${describeValue(negativeSlope)}`);
+    }
     this.fused = { activation: 'leakyRelu', alpha: negativeSlope };
   }
   override extraRepr(): string { return `negativeSlope=${this.negativeSlope}`; }

@@ -1,7 +1,10 @@
+import { checkOptions } from '../../base/options.js';
 import { dropout } from '../../ops/nn.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+
+const DROPOUT_OPTIONS = ['generator'];
 
 /** Inverted dropout while training (see `dropout`); the identity after eval(). */
 export class Dropout extends Module {
@@ -9,6 +12,7 @@ export class Dropout extends Module {
 
   constructor(readonly p = 0.5, options: { generator?: Generator } = {}) {
     super();
+    checkOptions(options, DROPOUT_OPTIONS, 'Dropout');
     if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability p must be in [0, 1], got ${p}`);
     this.generator = options.generator ?? defaultGenerator;
   }

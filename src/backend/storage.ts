@@ -8,6 +8,8 @@ import type { Backend } from './backend.js';
  */
 export class Allocation {
   freed = false;
+  /** Counted in nb.memory() (see track). */
+  counted = true;
 
   constructor(readonly backend: Backend, readonly bytes: number, readonly handle: unknown) {}
 }
@@ -31,17 +33,49 @@ export class Storage<B = unknown> {
 
 /** The backstop for storages that users simply drop: when one is collected, its memory is returned. */
 const finalizer = new FinalizationRegistry<Allocation>((allocation) => {
+  pending--;
   if (allocation.freed) return;
   allocation.freed = true;
-  account(allocation, -1);
+  uncount(allocation);
   allocation.backend.release?.(allocation.handle);
 });
+
+/**
+ * Finalizers run only between tasks, so a loop that never yields to the event loop piles up the
+ * finalizer's records (about 100 bytes each). Past this many, storages whose memory the garbage
+ * collector reclaims anyway stop being tracked, so that tracking cannot grow memory itself.
+ */
+const MAX_PENDING = 1 << 15;
+let pending = 0;
+let untracked = 0;
+
+/** Registers a storage with the finalizer, or leaves it to the garbage collector uncounted (see MAX_PENDING). */
+function track(storage: Storage): void {
+  if (pending >= MAX_PENDING && storage.backend.release === undefined) {
+    uncount(storage.allocation);
+    untracked++;
+    return;
+  }
+  pending++;
+  finalizer.register(storage, storage.allocation);
+}
+
+function uncount(allocation: Allocation): void {
+  if (!allocation.counted) return;
+  allocation.counted = false;
+  account(allocation, -1);
+}
 
 /** Live storages and their bytes, per backend name. */
 export interface MemoryInfo {
   storages: number;
   bytes: number;
   backends: Record<string, { storages: number; bytes: number }>;
+  /**
+   * Storages left to the garbage collector without being counted, because the program had not
+   * yielded to the event loop for a long while (see MAX_PENDING); 0 in loops that await now and then.
+   */
+  untracked: number;
 }
 
 const live = new Map<string, { storages: number; bytes: number }>();
@@ -56,7 +90,7 @@ export function memory(): MemoryInfo {
     storages += usage.storages;
     bytes += usage.bytes;
   }
-  return { storages, bytes, backends };
+  return { storages, bytes, backends, untracked };
 }
 
 function account(allocation: Allocation, sign: 1 | -1): void {
@@ -87,7 +121,7 @@ export function allocStorage(backend: Backend, dtype: DType, size: number): Stor
  */
 function adopt(storage: Storage, owner: Storage[] | null): void {
   if (owner !== null) owner.push(storage);
-  else finalizer.register(storage, storage.allocation);
+  else track(storage);
 }
 
 /** Frees a storage once; later calls do nothing. */
@@ -95,7 +129,7 @@ export function releaseStorage(storage: Storage): void {
   const { allocation } = storage;
   if (allocation.freed) return;
   allocation.freed = true;
-  account(allocation, -1);
+  uncount(allocation);
   storage.backend.free(storage);
 }
 
@@ -139,7 +173,7 @@ export class ReleasingScope {
       else if (outer !== null) outer.push(storage);
       else {
         carried.add(storage);
-        finalizer.register(storage, storage.allocation);
+        track(storage);
       }
     }
     this.carried = carried;

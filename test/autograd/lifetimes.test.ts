@@ -86,4 +86,19 @@ describe('memory stays flat without dispose', () => {
     expect(live[2]).toBe(live[3]);
     expect(losses.length).toBe(4 * loader.length);
   });
+
+  it('a loop that never yields pauses tracking instead of piling up finalizer records', async () => {
+    await collectAndFinalize();
+    const before = nb.memory();
+    const x = nb.ones([4]);
+    const churn = () => {
+      for (let i = 0; i < 40_000; i++) x.add(1); // 80k storages dropped without a turn of the event loop
+    };
+    churn();
+    const paused = nb.memory();
+    expect(paused.untracked).toBeGreaterThan(before.untracked);
+    await collectAndFinalize();
+    expect(nb.memory().storages).toBe(before.storages + 1); // x
+  });
 });
+

@@ -1,5 +1,6 @@
 import { formatShape, shapesEqual } from '../base/shape.js';
-import { run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 
 /** How an op's output was made: its inputs and the rule that maps the output's gradient to theirs. */
 export interface GradFn {

@@ -14,7 +14,8 @@ import { isFloat } from '../base/dtype.js';
 import { checkChoice, checkOptions, describeAliases } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, ShapeError } from '../base/shape.js';
-import { run, type Tensor } from '../tensor/tensor.js';
+import { type Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 
 export interface InitOptions {
   /** Source of randomness; defaults to the global `defaultGenerator` (seeded by `manualSeed`). */

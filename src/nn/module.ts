@@ -1,7 +1,8 @@
 import { noGrad } from '../autograd/graph.js';
 import { formatShape, shapesEqual, stridesOf } from '../base/shape.js';
 import { copyKernel } from '../ops/shape.js';
-import { run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 import { Parameter } from './parameter.js';
 
 /**

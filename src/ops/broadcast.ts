@@ -1,7 +1,8 @@
 import type { BinaryOp } from '../backend/kernels.js';
 import type { DType } from '../base/dtype.js';
 import { broadcastShapes, type Shape, shapesEqual } from '../base/shape.js';
-import { backendOf, run, Tensor, type TensorLike } from '../tensor/tensor.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { backendOf, run } from '../tensor/dispatch.js';
 
 /** A number becomes a 0-d tensor of the other operand's dtype and backend (float32 if it has a fraction and the other is int). */
 export function toTensor(value: TensorLike, like: Tensor): Tensor {

@@ -2,7 +2,8 @@ import { record } from '../autograd/graph.js';
 import type { BinaryOp } from '../backend/kernels.js';
 import { promoteTypes } from '../base/dtype.js';
 import { broadcastShapes } from '../base/shape.js';
-import { backendOf, run, Tensor, type TensorLike } from '../tensor/tensor.js';
+import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { backendOf, run } from '../tensor/dispatch.js';
 import { broadcastBinary, sumToShape, toTensor } from './broadcast.js';
 
 /** Comparisons give int32 masks of 0 and 1 (there is no bool dtype) and are not differentiable. */

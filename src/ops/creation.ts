@@ -2,7 +2,8 @@ import { type DType, type TypedArray, arrayConstructor, checkDType, dtypeOfArray
 import { checkOptions } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { checkShape, formatShape, ShapeError, type ShapeLike, sizeOf } from '../base/shape.js';
-import { type NestedArray, run, Tensor } from '../tensor/tensor.js';
+import { type NestedArray, Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 
 export interface CreationOptions {
   dtype?: DType;

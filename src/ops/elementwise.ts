@@ -1,7 +1,8 @@
 import { record } from '../autograd/graph.js';
 import type { Activation, UnaryOp } from '../backend/kernels.js';
 import { floatTypeOf } from '../base/dtype.js';
-import { run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 

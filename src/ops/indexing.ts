@@ -1,6 +1,7 @@
 import { record } from '../autograd/graph.js';
 import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../base/shape.js';
-import { backendOf, run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backendOf, run } from '../tensor/dispatch.js';
 
 /** Throws unless `index` is int32 with every value in [0, limit), naming the first offender (reads the indices: a sync point). */
 export function checkIndices(index: Tensor, limit: number, op: string, what: string): void {

@@ -2,7 +2,8 @@ import { record } from '../autograd/graph.js';
 import type { MatmulKernel } from '../backend/kernels.js';
 import { promoteTypes } from '../base/dtype.js';
 import { broadcastShapes, formatShape, ShapeError, stridesOf } from '../base/shape.js';
-import { assertTensor, backendOf, run, Tensor } from '../tensor/tensor.js';
+import { assertTensor, Tensor } from '../tensor/tensor.js';
+import { backendOf, run } from '../tensor/dispatch.js';
 import { sumToShape } from './broadcast.js';
 
 /**

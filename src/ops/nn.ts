@@ -4,7 +4,8 @@ import { isFloat } from '../base/dtype.js';
 import { checkChoice, checkOptions, describeValue } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, normalizeAxis, ShapeError, sizeOf } from '../base/shape.js';
-import { backendOf, run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backendOf, run } from '../tensor/dispatch.js';
 import { activationBackward, leakyRelu } from './elementwise.js';
 import { checkIndices, oneHot } from './indexing.js';
 

@@ -5,7 +5,8 @@ import {
   broadcastShapes, broadcastStrides, formatShape, normalizeAxes, normalizeAxis, shapesEqual, ShapeError,
   sizeOf, stridesOf,
 } from '../base/shape.js';
-import { backendOf, run, Tensor, type Axes } from '../tensor/tensor.js';
+import { Tensor, type Axes } from '../tensor/tensor.js';
+import { backendOf, run } from '../tensor/dispatch.js';
 import { sumToShape } from './broadcast.js';
 
 /** Shares storage: tensors are always contiguous. One dimension may be -1 (inferred). */

@@ -1,4 +1,5 @@
-import { run, type Tensor } from '../tensor/tensor.js';
+import { type Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 import { checkNonNegative, describe, Optimizer, type OptimizerOptions, type ParamGroup, type ParamsInput, type StateSchema } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {

@@ -1,6 +1,7 @@
 import { noGrad } from '../autograd/graph.js';
 import type { BinaryOp } from '../backend/kernels.js';
-import { run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 import { checkOptions } from '../base/options.js';
 import { describe } from './optimizer.js';
 

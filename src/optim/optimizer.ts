@@ -1,7 +1,8 @@
 import { noGrad } from '../autograd/graph.js';
 import { isFloat, type TypedArray } from '../base/dtype.js';
 import { formatShape, shapesEqual } from '../base/shape.js';
-import { run, Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { run } from '../tensor/dispatch.js';
 
 /** A hyperparameter value: a number, a flag, or a tuple such as Adam's betas. */
 export type HyperParameter = number | boolean | readonly number[];

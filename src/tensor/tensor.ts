@@ -1,6 +1,5 @@
 import { backward as runBackward, type BackwardOptions, type GradFn } from '../autograd/graph.js';
 import type { Backend } from '../backend/backend.js';
-import type { Kernel } from '../backend/kernels.js';
 import { getBackend, resolveBackend } from '../backend/registry.js';
 import { allocStorage, Storage } from '../backend/storage.js';
 import * as arith from '../ops/arithmetic.js';
@@ -12,6 +11,7 @@ import * as nnops from '../ops/nn.js';
 import * as red from '../ops/reduce.js';
 import * as shp from '../ops/shape.js';
 import { type DType, dtypeOfArray, type TypedArray } from '../base/dtype.js';
+import { run } from './dispatch.js';
 import { formatTensor } from './format.js';
 import { type Shape, sizeOf, formatShape, ShapeError } from '../base/shape.js';
 
@@ -226,39 +226,6 @@ function hostCopy(values: TypedArray, backend: Backend): Storage {
   const storage = allocStorage(backend, dtypeOfArray(values), values.length);
   backend.write(storage, values);
   return storage;
-}
-
-/**
- * Runs one kernel on the tensors' storages. Every tensor must live on one backend; the error names
- * both when they do not (outputs are allocated on the inputs' backend, see backendOf).
- */
-export function run(kernel: Kernel, inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
-  const backend = outputs[0].storage.backend;
-  backend.run(kernel, storagesOn(backend, kernel, inputs), storagesOn(backend, kernel, outputs));
-}
-
-function storagesOn(backend: Backend, kernel: Kernel, tensors: readonly Tensor[]): Storage[] {
-  const storages = new Array<Storage>(tensors.length);
-  for (let i = 0; i < tensors.length; i++) {
-    const storage = tensors[i].storage;
-    if (storage.backend !== backend) throw mixedBackends(kernel.op, backend, storage.backend);
-    storages[i] = storage;
-  }
-  return storages;
-}
-
-/** The backend all of `tensors` live on (the active backend when there are none). */
-export function backendOf(op: string, tensors: readonly Tensor[]): Backend {
-  if (tensors.length === 0) return getBackend();
-  const backend = tensors[0].storage.backend;
-  for (const t of tensors) {
-    if (t.storage.backend !== backend) throw mixedBackends(op, backend, t.storage.backend);
-  }
-  return backend;
-}
-
-function mixedBackends(op: string, a: Backend, b: Backend): Error {
-  return new Error(`${op}: the tensors live on different backends, '${a.name}' and '${b.name}'; move one with tensor.toBackend(...)`);
 }
 
 function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {

@@ -57,6 +57,28 @@ describe('memory stays flat without dispose', () => {
     expect(counts[2]).toBe(counts[3]);
   });
 
+  it('tensors a module keeps in its fields (buffers, caches) survive the batch that made them', () => {
+    class Scaled extends nb.Module {
+      readonly inner = nb.mlp(CONFIG, { generator: new nb.Generator(2) });
+      /** Made lazily in the first forward, replaced in every training forward. */
+      scale: nb.Tensor | null = null;
+      steps: nb.Tensor[] = [];
+      forward(x: nb.Tensor): nb.Tensor {
+        if (this.scale === null) this.scale = nb.full([1], 0.5);
+        if (this.training) {
+          this.steps = [nb.tensor([this.steps.length + 1])];
+          this.scale = this.scale.mul(1);
+        }
+        return this.inner.forward(x).mul(this.scale);
+      }
+    }
+    const model = new Scaled();
+    const optimizer = new nb.SGD(model.parameters(), { lr: 0.1 });
+    nb.fit(model, { loss: nb.objective('cross-entropy'), optimizer, train: dataset(), validation: dataset(), epochs: 2, batchSize: 64 });
+    expect(model.scale!.toArray()).toEqual([0.5]);
+    expect(model.steps[0].toArray()).toEqual([2]);
+  });
+
   it('evaluate frees each batch too', () => {
     const model = nb.mlp(CONFIG, { generator: new nb.Generator(1) });
     const data = dataset();

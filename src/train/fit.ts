@@ -68,7 +68,7 @@ export class TrainingDivergedError extends Error {
  * Mini-batch training with per-epoch evaluation; returns the history, one record per epoch. When a
  * batch ends, every storage it allocated is freed except the parameters, their gradients, the
  * tensors modules keep in their fields and the optimizer's state: a tensor that a callback or a
- * loss function keeps elsewhere across batches must be created before fit (or cloned afterwards).
+ * loss function keeps elsewhere across batches must be created before fit.
  * Stops with a TrainingDivergedError when the loss, a gradient or a parameter stops being finite.
  */
 export function fit(model: Module, options: FitOptions): EpochRecord[] {

@@ -1,8 +1,9 @@
 import type { Backend } from './backend.js';
 import { checkingBackend } from './checking/index.js';
 import { jsBackend } from './js/index.js';
+import { WASM_AVAILABLE, wasmBackend } from './wasm/index.js';
 
-const BUILT_IN: Record<string, Backend> = { js: jsBackend, checking: checkingBackend };
+const BUILT_IN: Record<string, Backend> = { js: jsBackend, checking: checkingBackend, ...(WASM_AVAILABLE ? { wasm: wasmBackend } : {}) };
 
 /** The names setBackend and NABLA_BACKEND accept. */
 export const BACKEND_NAMES = Object.keys(BUILT_IN);

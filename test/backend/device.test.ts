@@ -17,9 +17,9 @@ function onBackend<T>(name: string, fn: () => T): T {
 
 describe('backend selection', () => {
   it('setBackend takes a name or an object and refuses unknown names, listing the known ones', () => {
-    expect(nb.BACKEND_NAMES).toEqual(['js', 'checking']);
+    expect(nb.BACKEND_NAMES).toEqual(['js', 'checking', 'wasm']); // wasm wherever WebAssembly SIMD validates (Node 20+)
     expect(onBackend('checking', () => nb.getBackend().name)).toBe('checking');
-    expect(() => nb.setBackend('webgpu')).toThrow("setBackend: unknown backend 'webgpu' (available: js, checking)");
+    expect(() => nb.setBackend('webgpu')).toThrow("setBackend: unknown backend 'webgpu' (available: js, checking, wasm)");
   });
 
   it('NABLA_BACKEND selects the backend of the whole run (this suite runs once per backend)', () => {

@@ -30,23 +30,29 @@ function buffers(storages: readonly Storage<TypedArray>[]): TypedArray[] {
 }
 
 /**
- * The reference backend: storage is a JS typed array, reads are the array itself (no copy), kernels
- * run synchronously on the calling thread, and freeing leaves the array to the garbage collector.
+ * A backend whose storage is a JS typed array: reads are the array itself (no copy), kernels run
+ * synchronously on the calling thread, and freeing leaves the array to the garbage collector.
  */
-export const jsBackend: Backend<TypedArray> = {
-  name: 'js',
-  dtypes: DTYPES,
-  alloc(dtype, size) {
-    return new Storage(jsBackend, new (arrayConstructor(dtype))(size), dtype, size);
-  },
-  free() {},
-  write(storage, values, offset = 0) {
-    storage.buffer.set(values as never, offset);
-  },
-  readSync: (storage) => storage.buffer,
-  read: async (storage) => storage.buffer,
-  run(kernel, inputs, outputs) {
-    runJsKernel(kernel, buffers(inputs), buffers(outputs));
-  },
-  hostArray: (storage) => storage.buffer,
-};
+export function typedArrayBackend(name: string, kernels: KernelTable<TypedArray>): Backend<TypedArray> {
+  const backend: Backend<TypedArray> = {
+    name,
+    dtypes: DTYPES,
+    alloc(dtype, size) {
+      return new Storage(backend, new (arrayConstructor(dtype))(size), dtype, size);
+    },
+    free() {},
+    write(storage, values, offset = 0) {
+      storage.buffer.set(values as never, offset);
+    },
+    readSync: (storage) => storage.buffer,
+    read: async (storage) => storage.buffer,
+    run(kernel, inputs, outputs) {
+      (kernels[kernel.op] as (k: Kernel, i: readonly TypedArray[], o: readonly TypedArray[]) => void)(kernel, buffers(inputs), buffers(outputs));
+    },
+    hostArray: (storage) => storage.buffer,
+  };
+  return backend;
+}
+
+/** The reference backend: plain TypeScript loops over typed arrays. */
+export const jsBackend = typedArrayBackend('js', jsKernels);

@@ -1,0 +1,72 @@
+import type { TypedArray } from '../../base/dtype.js';
+import { applyActivation } from '../js/elementwise.js';
+import { jsKernels, typedArrayBackend } from '../js/index.js';
+import type { LinearKernel, MatmulKernel } from '../kernels.js';
+import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
+import { WasmGemm } from './gemm.js';
+
+let gemm: WasmGemm | null = null;
+
+/** The GEMM module, compiled on first use (relaxed-SIMD multiply-add where the runtime has it). */
+function wasmGemm(): WasmGemm {
+  gemm ??= new WasmGemm(HAS_RELAXED_SIMD);
+  return gemm;
+}
+
+/**
+ * Float32 products run in WebAssembly (float64 and int32 ones in the reference kernels). Dense SIMD
+ * beats the reference kernels' walk through the nonzeros of mostly-zero operands at any density
+ * the workloads have (MNIST pixels are about 20% nonzero), so it is not used here.
+ */
+function matmul(kernel: MatmulKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [a, b] = inputs;
+  const [out] = outputs;
+  const { m, n, k, transA, transB, accumulate, batch } = kernel;
+  if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+    jsKernels.matmul(kernel, inputs, outputs);
+    return;
+  }
+  const count = out.length / (m * n);
+  const index = new Array<number>(batch?.shape.length ?? 0).fill(0);
+  for (let i = 0; i < count; i++) {
+    let aOffset = 0;
+    let bOffset = 0;
+    if (batch !== undefined) {
+      let rest = i;
+      for (let d = batch.shape.length - 1; d >= 0; d--) {
+        index[d] = rest % batch.shape[d];
+        rest = Math.floor(rest / batch.shape[d]);
+        aOffset += index[d] * batch.aStrides[d];
+        bOffset += index[d] * batch.bStrides[d];
+      }
+    }
+    wasmGemm().multiply(a, aOffset, transA, b, bOffset, transB, out, i * m * n, m, n, k, accumulate);
+  }
+}
+
+function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [x, weight, bias] = inputs;
+  const [out] = outputs;
+  const { rows, inFeatures, outFeatures, activation, alpha } = kernel;
+  if (!(x instanceof Float32Array && weight instanceof Float32Array && out instanceof Float32Array)) {
+    jsKernels.linear(kernel, inputs, outputs);
+    return;
+  }
+  wasmGemm().multiply(x, 0, false, weight, 0, true, out, 0, rows, outFeatures, inFeatures, false);
+  for (let r = 0; r < rows; r++) {
+    const o = r * outFeatures;
+    if (kernel.bias) for (let j = 0; j < outFeatures; j++) out[o + j] += bias[j];
+    applyActivation(activation, out, o, o + outFeatures, alpha);
+  }
+}
+
+/**
+ * The WebAssembly SIMD backend: the reference kernel table with WebAssembly kernels in place where
+ * they exist. Storages are JS typed arrays, so the garbage collector reclaims them as it does for
+ * the js backend (nothing to free by hand, no views to go stale); the kernels pack their operands
+ * into the module's own memory, which the packing needs anyway.
+ */
+export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, matmul, linear });
+
+/** Whether the wasm backend can run here (WebAssembly with 128-bit SIMD). */
+export const WASM_AVAILABLE = HAS_SIMD;

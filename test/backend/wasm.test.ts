@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as nb from '../../src/index.js';
+import { jsBackend } from '../../src/backend/js/index.js';
+import { wasmBackend } from '../../src/backend/wasm/index.js';
+import { HAS_SIMD } from '../../src/backend/wasm/features.js';
+import { allclose } from '../helpers.js';
+
+// The wasm backend is tested against the TypeScript kernels, its oracle, on the same inputs.
+
+const g = new nb.Generator(11);
+const on = (backend: nb.Backend, t: nb.Tensor) => nb.Tensor.fromValues(t.dataSync(), t.shape, t.dtype, backend);
+
+function both<T>(fn: (backend: nb.Backend) => T): [T, T] {
+  return [fn(jsBackend), fn(wasmBackend)];
+}
+
+describe('wasm backend against the js kernels', () => {
+  it('is available wherever WebAssembly SIMD validates (Node 20+)', () => {
+    expect(HAS_SIMD).toBe(true);
+    expect(nb.BACKEND_NAMES).toContain('wasm');
+  });
+
+  const sizes = [1, 3, 4, 5, 8, 9, 17, 33];
+  it('matmul in every transpose variant, edge sizes included', () => {
+    for (const m of sizes) for (const n of [1, 7, 8, 13]) for (const k of [1, 5, 300]) {
+      const a = nb.randn([m, k], { generator: g });
+      const b = nb.randn([k, n], { generator: g });
+      const [expected, actual] = both((backend) => on(backend, a).matmul(on(backend, b)));
+      allclose(actual, expected, 1e-4, 1e-4);
+      const [e2, a2] = both((backend) => on(backend, a.T).T.matmul(on(backend, b.T).T));
+      allclose(a2, e2, 1e-4, 1e-4);
+    }
+  });
+
+  it('the transposed layouts the backward pass uses (one kernel call each)', () => {
+    for (const [transA, transB] of [[false, true], [true, false], [true, true]] as const) {
+      const [m, n, k] = [6, 10, 35];
+      const a = nb.randn([transA ? k : m, transA ? m : k], { generator: g });
+      const b = nb.randn([transB ? n : k, transB ? k : n], { generator: g });
+      const [expected, actual] = both((backend) => {
+        const out = nb.Tensor.full([m, n], 1, 'float32', backend);
+        backend.run({ op: 'matmul', m, n, k, transA, transB, accumulate: true }, [on(backend, a).storage, on(backend, b).storage], [out.storage]);
+        return out;
+      });
+      allclose(actual, expected, 1e-4, 1e-4);
+    }
+  });
+
+  it('batched and broadcast matmul, one dispatch', () => {
+    const a = nb.randn([3, 1, 5, 7], { generator: g });
+    const b = nb.randn([4, 7, 6], { generator: g });
+    const [expected, actual] = both((backend) => on(backend, a).matmul(on(backend, b)));
+    allclose(actual, expected, 1e-5, 1e-4);
+  });
+
+  it('fused linear with every activation, with and without bias, and its gradients', () => {
+    for (const activation of ['none', 'sigmoid', 'tanh', 'relu', 'leakyRelu'] as const) {
+      for (const withBias of [true, false]) {
+        const x = nb.randn([9, 30], { generator: g });
+        const w = nb.randn([11, 30], { generator: g });
+        const bias = nb.randn([11], { generator: g });
+        const [expected, actual] = both((backend) => {
+          const [xs, ws, bs] = [on(backend, x).requiresGrad_(), on(backend, w).requiresGrad_(), on(backend, bias).requiresGrad_()];
+          const y = nb.linear(xs, ws, withBias ? bs : null, { activation, alpha: 0.1 });
+          y.square().sum().backward();
+          return [y, xs.grad!, ws.grad!] as const;
+        });
+        expected.forEach((e, i) => allclose(actual[i], e, 1e-4, 1e-4));
+      }
+    }
+  });
+
+  it('NaN and infinity propagate through the products', () => {
+    const a = nb.tensor([[NaN, 1], [1, 1]]);
+    const b = nb.tensor([[1, 0], [Infinity, 1]]);
+    const [expected, actual] = both((backend) => on(backend, a).matmul(on(backend, b)));
+    allclose(actual, expected);
+  });
+
+  it('mostly-zero operands (ReLU outputs) give the same results', () => {
+    const x = nb.randn([20, 50], { generator: g }).relu().relu().mul(nb.rand([20, 50], { generator: g }).gt(0.7));
+    const w = nb.randn([8, 50], { generator: g });
+    const [expected, actual] = both((backend) => nb.linear(on(backend, x), on(backend, w), null));
+    allclose(actual, expected, 1e-5, 1e-5);
+  });
+
+  it('the relaxed-SIMD multiply-add kernel matches the reference as well', () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const script = `
+      const { WasmGemm } = await import(${JSON.stringify(resolve(root, 'dist/backend/wasm/gemm.js'))});
+      const { HAS_RELAXED_SIMD } = await import(${JSON.stringify(resolve(root, 'dist/backend/wasm/features.js'))});
+      if (!HAS_RELAXED_SIMD) {
+        console.log(JSON.stringify({ relaxed: false, worst: NaN }));
+        process.exit(0);
+      }
+      const [m, n, k] = [13, 21, 301];
+      const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
+      const out = new Float32Array(m * n);
+      new WasmGemm(true).multiply(a, 0, false, b, 0, false, out, 0, m, n, k, false);
+      let worst = 0;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+        worst = Math.max(worst, Math.abs(s - out[i * n + j]));
+      }
+      console.log(JSON.stringify({ relaxed: HAS_RELAXED_SIMD, worst }));`;
+    // Node 22+ has relaxed SIMD by default; Node 20 behind a flag.
+    const runWith = (flags: string[]) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    let result = runWith([]);
+    if (result.status === 0 && (JSON.parse(result.stdout) as { relaxed: boolean }).relaxed === false) result = runWith(['--experimental-wasm-relaxed-simd']);
+    expect(result.status, result.stderr).toBe(0);
+    const { relaxed, worst } = JSON.parse(result.stdout) as { relaxed: boolean; worst: number };
+    expect(relaxed).toBe(true);
+    expect(worst).toBeLessThan(1e-3);
+  });
+});

@@ -62,6 +62,16 @@ function packA(a: Float32Array, offset: number, trans: boolean, m: number, k: nu
   let q = base;
   for (let i0 = 0; i0 < m; i0 += MR) {
     const rows = Math.min(MR, m - i0);
+    if (!trans && rows === MR) {
+      const r0 = offset + i0 * k;
+      for (let p = p0; p < p0 + kc; p++, q += MR) {
+        mem[q] = a[r0 + p];
+        mem[q + 1] = a[r0 + k + p];
+        mem[q + 2] = a[r0 + 2 * k + p];
+        mem[q + 3] = a[r0 + 3 * k + p];
+      }
+      continue;
+    }
     for (let p = p0; p < p0 + kc; p++) {
       for (let r = 0; r < MR; r++, q++) {
         const i = i0 + r;
@@ -76,11 +86,17 @@ function packB(b: Float32Array, offset: number, trans: boolean, n: number, k: nu
   let q = base;
   for (let j0 = 0; j0 < n; j0 += NR) {
     const cols = Math.min(NR, n - j0);
+    if (trans && cols === NR) {
+      const r0 = offset + j0 * k;
+      for (let p = p0; p < p0 + kc; p++, q += NR) {
+        for (let c = 0, from = r0 + p; c < NR; c++, from += k) mem[q + c] = b[from];
+      }
+      continue;
+    }
     for (let p = p0; p < p0 + kc; p++) {
       if (!trans && cols === NR) {
         const from = offset + p * n + j0;
-        mem.set(b.subarray(from, from + NR), q);
-        q += NR;
+        for (let c = 0; c < NR; c++) mem[q++] = b[from + c];
         continue;
       }
       for (let c = 0; c < NR; c++, q++) {

@@ -16,10 +16,14 @@ export function resolveBackend(backend: Backend | string, where: string): Backen
   return found;
 }
 
-/** NABLA_BACKEND where a process environment exists (Node); read without importing any Node module. */
+/**
+ * NABLA_BACKEND where a process environment exists (Node; read without importing any Node module),
+ * else the WebAssembly backend wherever WebAssembly SIMD validates, else the TypeScript kernels.
+ */
 function fromEnvironment(): Backend {
   const name = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NABLA_BACKEND;
-  return name === undefined || name === '' ? jsBackend : resolveBackend(name, 'NABLA_BACKEND');
+  if (name !== undefined && name !== '') return resolveBackend(name, 'NABLA_BACKEND');
+  return WASM_AVAILABLE ? wasmBackend : jsBackend;
 }
 
 let active: Backend = fromEnvironment();

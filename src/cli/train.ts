@@ -1,3 +1,4 @@
+import { getBackend } from '../backend/registry.js';
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -71,7 +72,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     for (const s of summarize(model, [inputSize])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
     say(layers.toString());
     const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
-    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}`);
+    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}; ${getBackend().name} backend`);
   }
 
   const progress = flags.json ? null : epochProgressBar(flags.epochs);
@@ -123,6 +124,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
       event: 'summary',
       dataset: flags.dataset,
       data_source: data.files.source,
+      backend: getBackend().name,
       model: config,
       parameters: model.numParameters(),
       epoch: last.epoch,

@@ -23,7 +23,7 @@ describe('backend selection', () => {
   });
 
   it('NABLA_BACKEND selects the backend of the whole run (this suite runs once per backend)', () => {
-    expect(nb.getBackend().name).toBe(process.env.NABLA_BACKEND || 'js');
+    expect(nb.getBackend().name).toBe(process.env.NABLA_BACKEND || 'wasm');
   });
 
   it('tensors live on the backend that was active when they were created; ops run there', () => {

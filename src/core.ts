@@ -7,6 +7,7 @@ export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { noGrad, isGradEnabled, backward, type GradFn } from './autograd/graph.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
 export { getBackend, setBackend, BACKEND_NAMES } from './backend/registry.js';
+export { getThreads, setThreads } from './backend/wasm/threads.js';
 export type { Backend } from './backend/backend.js';
 export type { Activation, Kernel, KernelName, KernelTable } from './backend/kernels.js';
 export { Storage, memory, type MemoryInfo } from './backend/storage.js';

@@ -1,6 +1,8 @@
 // The Node entry point: the whole portable core, plus reading and writing files, finding and
 // downloading datasets. Browsers get src/core.ts (package.json "exports", condition "browser").
 export * from './core.js';
+// worker_threads for large matrix products of the wasm backend (NABLA_THREADS, nb.setThreads).
+import './backend/wasm/node-threads.js';
 export { readIdxFile } from './data/idx-file.js';
 export { locateDataset, DATASET_NAMES, type DatasetFiles, type LocateOptions } from './data/sources.js';
 export { loadMnist, loadFashionMnist, loadMnistLike, readSplit, type MnistLike } from './data/mnist.js';

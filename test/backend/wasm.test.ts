@@ -100,7 +100,7 @@ describe('wasm backend against the js kernels', () => {
       const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
       const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
       const out = new Float32Array(m * n);
-      new WasmGemm(true).multiply(a, 0, false, b, 0, false, out, 0, m, n, k, false);
+      new WasmGemm(true, 1).multiply(a, 0, false, b, 0, false, out, 0, m, n, k, false);
       let worst = 0;
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
         let s = 0;
@@ -117,4 +117,53 @@ describe('wasm backend against the js kernels', () => {
     expect(relaxed).toBe(true);
     expect(worst).toBeLessThan(1e-3);
   });
+
+  it('large products split across threads give identical results for 1 and 2 threads', () => {
+    const previous = nb.getThreads();
+    try {
+      const a = on(wasmBackend, nb.randn([300, 200], { generator: g })).requiresGrad_();
+      const b = on(wasmBackend, nb.randn([200, 500], { generator: g }));
+      // The product, and the transposed products of its backward pass.
+      const run = () => {
+        a.zeroGrad();
+        const y = a.matmul(b);
+        y.square().sum().backward();
+        return [y.toTypedArray(), a.grad!.toTypedArray()];
+      };
+      nb.setThreads(1);
+      const one = run();
+      nb.setThreads(2);
+      run().forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(one[i])));
+      const [expected] = both((backend) => on(backend, a).matmul(on(backend, b)));
+      allclose(a.matmul(b), expected, 1e-3, 1e-4);
+    } finally {
+      nb.setThreads(previous);
+    }
+  });
+
+  it('setThreads takes a positive integer; NABLA_THREADS or the cores give the default', () => {
+    expect(() => nb.setThreads(0)).toThrow('setThreads: the thread count must be a positive integer, got 0');
+    expect(() => nb.setThreads(1.5)).toThrow(/positive integer/);
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const script = `const nb = await import(${JSON.stringify(resolve(root, 'dist/index.js'))}); console.log(nb.getThreads());`;
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(run({ NABLA_THREADS: '3' }).stdout.trim()).toBe('3');
+    expect(run({ NABLA_THREADS: 'many' }).stderr).toMatch(/NABLA_THREADS: the thread count must be a positive integer, got many/);
+  });
+
+  it('a process that used the worker threads exits by itself when its work is done', () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const script = `
+      const nb = await import(${JSON.stringify(resolve(root, 'dist/index.js'))});
+      nb.setBackend('wasm');
+      nb.setThreads(2);
+      const x = nb.randn([256, 256]);
+      console.log(x.matmul(x).sum().item() !== 0);`;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('true');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
 });
+

@@ -4,13 +4,15 @@ import { jsKernels, typedArrayBackend } from '../js/index.js';
 import type { LinearKernel, MatmulKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
 import { WasmGemm } from './gemm.js';
+import { getThreads } from './threads.js';
 
-let gemm: WasmGemm | null = null;
+let gemm: { threads: number; gemm: WasmGemm } | null = null;
 
-/** The GEMM module, compiled on first use (relaxed-SIMD multiply-add where the runtime has it). */
+/** The GEMM module for the current thread count, compiled on first use (relaxed-SIMD multiply-add where the runtime has it). */
 function wasmGemm(): WasmGemm {
-  gemm ??= new WasmGemm(HAS_RELAXED_SIMD);
-  return gemm;
+  const threads = getThreads();
+  if (gemm === null || gemm.threads !== threads) gemm = { threads, gemm: new WasmGemm(HAS_RELAXED_SIMD, threads) };
+  return gemm.gemm;
 }
 
 /**

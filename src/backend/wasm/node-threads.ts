@@ -1,0 +1,83 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { type GemmKernel, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
+import { FAILED, GENERATION, PENDING, PRODUCT, share, SLOTS } from './thread-control.js';
+import { installThreadPool, type ThreadPool } from './threads.js';
+
+/**
+ * The worker: it instantiates the kernel on the shared memory and, each time the generation
+ * counter moves, multiplies its share of the column panels of the published product. Plain
+ * JavaScript source, so that it runs the same from the built package and from the TypeScript
+ * sources; the split is share()'s and the call multiplyColumns()'s.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { memory, moduleBytes, control: buffer, index, threads, slots } = workerData;
+const control = new Int32Array(buffer);
+let kernel = null;
+try {
+  kernel = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { env: { memory } }).exports.gemm;
+} catch {
+  Atomics.store(control, slots.FAILED, 1);
+}
+let seen = 0;
+while (kernel !== null) {
+  Atomics.wait(control, slots.GENERATION, seen, 1000); // timed, so that terminating never waits on a product
+  const generation = Atomics.load(control, slots.GENERATION);
+  if (generation === seen) continue;
+  seen = generation;
+  const [a, b, c, rowPanels, colPanels, k] = control.subarray(slots.PRODUCT, slots.PRODUCT + 6);
+  const from = Math.floor((index * colPanels) / threads);
+  const to = Math.floor(((index + 1) * colPanels) / threads);
+  try {
+    if (to > from) kernel(a, b + from * k * ${NR * 4}, c + from * ${NR * 4}, rowPanels, to - from, k, colPanels * ${NR * 4});
+  } catch {
+    Atomics.store(control, slots.FAILED, 1);
+  }
+  if (Atomics.sub(control, slots.PENDING, 1) === 1) Atomics.notify(control, slots.PENDING);
+}
+`;
+
+/** How long the calling thread waits for the workers before it gives up with an error. */
+const TIMEOUT_MS = 60_000;
+
+/**
+ * worker_threads sharing the GEMM module's memory. The workers block on a shared counter between
+ * products and are unref'd, so they never keep the process alive.
+ */
+class NodeThreadPool implements ThreadPool {
+  private readonly control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+  private readonly workers: Worker[];
+
+  constructor(readonly threads: number, memory: WebAssembly.Memory, moduleBytes: Uint8Array) {
+    this.workers = Array.from({ length: threads - 1 }, (_, i) => {
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        // The source is CommonJS: a parent started with --input-type=module must not pass that on.
+        execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+        workerData: { memory, moduleBytes, control: this.control.buffer, index: i + 1, threads, slots: { GENERATION, PENDING, FAILED, PRODUCT } },
+      });
+      worker.unref();
+      return worker;
+    });
+  }
+
+  run(product: PackedProduct, kernel: GemmKernel): void {
+    const { control } = this;
+    [product.a, product.b, product.c, product.rowPanels, product.colPanels, product.k].forEach((v, i) => (control[PRODUCT + i] = v));
+    Atomics.store(control, PENDING, this.workers.length);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    const [from, to] = share(0, this.threads, product.colPanels);
+    multiplyColumns(kernel, product, from, to);
+    const deadline = Date.now() + TIMEOUT_MS;
+    for (let left = Atomics.load(control, PENDING); left !== 0; left = Atomics.load(control, PENDING)) {
+      if (Atomics.load(control, FAILED) !== 0 || Date.now() > deadline) {
+        throw new Error(`wasm backend: a GEMM worker thread ${Atomics.load(control, FAILED) !== 0 ? 'failed' : 'did not answer'}; run with NABLA_THREADS=1 to stay on one thread`);
+      }
+      Atomics.wait(control, PENDING, left, 100);
+    }
+  }
+}
+
+installThreadPool((threads, memory, bytes) => new NodeThreadPool(threads, memory, bytes), availableParallelism(), process.env.NABLA_THREADS);

@@ -28,6 +28,11 @@ export class WasmGemm {
     this.pool = shared ? threadPool(threads, this.memory, bytes) : null;
   }
 
+  /** Stops its worker threads, if any. */
+  close(): void {
+    this.pool?.close();
+  }
+
   /** A view of at least `floats` floats of memory (memory grows as needed; views are renewed then). */
   private reserve(floats: number): Float32Array {
     const needed = floats * 4 - this.memory.buffer.byteLength;

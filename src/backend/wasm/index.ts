@@ -11,7 +11,10 @@ let gemm: { threads: number; gemm: WasmGemm } | null = null;
 /** The GEMM module for the current thread count, compiled on first use (relaxed-SIMD multiply-add where the runtime has it). */
 function wasmGemm(): WasmGemm {
   const threads = getThreads();
-  if (gemm === null || gemm.threads !== threads) gemm = { threads, gemm: new WasmGemm(HAS_RELAXED_SIMD, threads) };
+  if (gemm === null || gemm.threads !== threads) {
+    gemm?.gemm.close();
+    gemm = { threads, gemm: new WasmGemm(HAS_RELAXED_SIMD, threads) };
+  }
   return gemm.gemm;
 }
 

@@ -62,6 +62,10 @@ class NodeThreadPool implements ThreadPool {
     });
   }
 
+  close(): void {
+    for (const worker of this.workers) void worker.terminate();
+  }
+
   run(product: PackedProduct, kernel: GemmKernel): void {
     const { control } = this;
     [product.a, product.b, product.c, product.rowPanels, product.colPanels, product.k].forEach((v, i) => (control[PRODUCT + i] = v));

@@ -5,6 +5,8 @@ export interface ThreadPool {
   readonly threads: number;
   /** Computes every column panel of `product`, part of them on this thread; returns when all are done. */
   run(product: PackedProduct, kernel: GemmKernel): void;
+  /** Stops the workers (when the thread count changes). */
+  close(): void;
 }
 
 type PoolFactory = (threads: number, memory: WebAssembly.Memory, moduleBytes: Uint8Array) => ThreadPool;

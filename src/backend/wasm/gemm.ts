@@ -28,6 +28,11 @@ export class WasmGemm {
     this.pool = shared ? threadPool(threads, this.memory, bytes) : null;
   }
 
+  /** The size of its memory, which grows to the largest product so far and never shrinks. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /** Stops its worker threads, if any. */
   close(): void {
     this.pool?.close();

@@ -8,6 +8,19 @@ import { getThreads } from './threads.js';
 
 let gemm: { threads: number; gemm: WasmGemm } | null = null;
 
+/**
+ * WebAssembly memory only grows: after a product that needed more than this, the module is dropped
+ * (the garbage collector reclaims its memory) and made again for the next product.
+ */
+const KEPT_MEMORY_BYTES = 64 * 1024 * 1024;
+
+function releaseLargeMemory(): void {
+  if (gemm !== null && gemm.gemm.memoryBytes > KEPT_MEMORY_BYTES) {
+    gemm.gemm.close();
+    gemm = null;
+  }
+}
+
 /** The GEMM module for the current thread count, compiled on first use (relaxed-SIMD multiply-add where the runtime has it). */
 function wasmGemm(): WasmGemm {
   const threads = getThreads();
@@ -47,6 +60,7 @@ function matmul(kernel: MatmulKernel, inputs: readonly TypedArray[], outputs: re
     }
     wasmGemm().multiply(a, aOffset, transA, b, bOffset, transB, out, i * m * n, m, n, k, accumulate);
   }
+  releaseLargeMemory();
 }
 
 function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
@@ -58,6 +72,7 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
     return;
   }
   wasmGemm().multiply(x, 0, false, weight, 0, true, out, 0, rows, outFeatures, inFeatures, false);
+  releaseLargeMemory();
   for (let r = 0; r < rows; r++) {
     const o = r * outFeatures;
     if (kernel.bias) for (let j = 0; j < outFeatures; j++) out[o + j] += bias[j];

@@ -53,8 +53,9 @@ class NodeThreadPool implements ThreadPool {
     this.workers = Array.from({ length: threads - 1 }, (_, i) => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        // The source is CommonJS: a parent started with --input-type=module must not pass that on.
-        execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
+        // None of the parent's flags: workers refuse per-process ones (--expose-gc, V8's, which they
+        // share anyway), and the source is CommonJS (no --input-type=module).
+        execArgv: [],
         workerData: { memory, moduleBytes, control: this.control.buffer, index: i + 1, threads, slots: { GENERATION, PENDING, FAILED, PRODUCT } },
       });
       worker.unref();

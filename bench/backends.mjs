@@ -24,7 +24,7 @@ function w5(n) {
   const a = nb.randn([n, n], { generator: new nb.Generator(1) });
   const b = nb.randn([n, n], { generator: new nb.Generator(2) });
   a.matmul(b);
-  const reps = Math.max(2, Math.round(4e9 / (2 * n ** 3) / (nb.getBackend().name === 'js' ? 10 : 1)));
+  const reps = Math.max(3, Math.round(1.2e10 / (2 * n ** 3) / (nb.getBackend().name === 'js' ? 10 : 1)));
   const start = performance.now();
   for (let r = 0; r < reps; r++) a.matmul(b);
   return (2 * n ** 3 * reps) / ((performance.now() - start) / 1000) / 1e9;

@@ -2,8 +2,8 @@ import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type P
 import { threadPool, type ThreadPool } from './threads.js';
 
 const PAGE = 65536;
-/** Below this many multiply-adds a product stays on the calling thread (waking workers costs more). */
-const PARALLEL_WORK = 1 << 21;
+/** Below this many multiply-adds (about a 256x256x256 product) a product stays on the calling thread: waking workers costs more (W1's 100x784x40 products ran slower on two threads). */
+const PARALLEL_WORK = 1 << 24;
 
 /**
  * Float32 GEMM through the WebAssembly micro-kernel: out[m, n] (+)= op(a)[m, k] op(b)[k, n]. The

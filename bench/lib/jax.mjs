@@ -11,12 +11,10 @@
 // `tree.ref` / `tree.dispose` do it for a whole tree, and `item()` reads a scalar and consumes it.
 // So each step consumes the old parameters, velocities and the batch, and returns new ones.
 import { readFileSync } from 'node:fs';
+import { uniformBound } from './init.mjs';
 
-/**
- * Returns `{ library, version, step(x, y) -> loss, finish() }`, or null (after a note) when jax-js is
- * not installed or has no wasm backend. x, y: nabla tensors (float32 [B, 784], int32 [B]).
- */
-export async function setupJax({ sizes, lr, momentum, seed, log }) {
+/** jax-js on its wasm backend and its version, or null after a note (not installed, no wasm backend). */
+async function loadJax(log) {
   let jax;
   try {
     jax = await import('@jax-js/jax');
@@ -24,37 +22,51 @@ export async function setupJax({ sizes, lr, momentum, seed, log }) {
     log(`  jax-js: skipped (${err.code ?? err.message}); install @jax-js/jax to compare`);
     return null;
   }
-  const { defaultDevice, init, jit, nn, numpy: np, random, tree, valueAndGrad } = jax;
   // Plain init() also probes WebGPU, which reads `navigator` (no such global before Node 21) and throws.
-  if (!(await init('wasm')).includes('wasm')) {
+  if (!(await jax.init('wasm')).includes('wasm')) {
     log('  jax-js: skipped (no WebAssembly backend)');
     return null;
   }
-  defaultDevice('wasm');
+  jax.defaultDevice('wasm');
   // jax-js runs wasm kernels on a pool of Web Workers only when both SharedArrayBuffer and a global
   // Worker exist. Node has no global Worker, so here its kernels run on the main thread.
   if (typeof Worker !== 'undefined') log('  note: a global Worker exists, so jax-js may run its kernels on several threads');
   const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@jax-js/jax')), 'utf8')).version;
+  return { jax, version, backend: typeof Worker === 'undefined' ? 'wasm, main thread' : 'wasm, Web Workers' };
+}
 
-  // Glorot-uniform weights from jax-js's own PRNG, zero biases.
+/**
+ * Returns `{ library, version, step(x, y) -> loss, countCorrect(x, y), finish() }`, or null (after a
+ * note) when jax-js is not installed or has no wasm backend. x, y: nabla tensors (float32 [B, 784],
+ * int32 [B]). `activation`: 'sigmoid' or 'relu'; `init`: 'xavier-uniform' or 'kaiming-uniform', the
+ * bounds of nabla's initializations of those names (see uniformBound in init.mjs).
+ */
+export async function setupJax({ sizes, lr, momentum, seed, log, activation = 'sigmoid', init = 'xavier-uniform' }) {
+  const loaded = await loadJax(log);
+  if (!loaded) return null;
+  const { jax, version, backend } = loaded;
+  const { jit, nn, numpy: np, random, tree, valueAndGrad } = jax;
+  const act = { sigmoid: nn.sigmoid, relu: nn.relu }[activation];
+  if (!act) throw new RangeError(`setupJax: unsupported activation '${activation}'`);
+
+  // Glorot-uniform (or he-uniform) weights from jax-js's own PRNG, zero biases.
   const keys = random.split(random.key(seed), sizes.length - 1);
   let params = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const [fanIn, fanOut] = [sizes[i], sizes[i + 1]];
-    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const limit = uniformBound(init, fanIn, fanOut, i, sizes.length - 1);
     params.push({ w: random.uniform(keys.ref.slice(i), [fanIn, fanOut], { minval: -limit, maxval: limit }), b: np.zeros([fanOut]) });
   }
   keys.dispose();
   let velocity = tree.map((p) => np.zerosLike(p.ref), params);
 
+  /** The logits; consumes params and x. */
+  const forward = (params, x) => params.reduce((h, { w, b }, i) => {
+    const z = np.matmul(h, w).add(b);
+    return i + 1 < params.length ? act(z) : z;
+  }, x);
   /** Mean softmax cross-entropy of the logits; consumes params, x and y (each array is used once). */
-  const loss = (params, x, y) => {
-    const logits = params.reduce((h, { w, b }, i) => {
-      const z = np.matmul(h, w).add(b);
-      return i + 1 < params.length ? nn.sigmoid(z) : z;
-    }, x);
-    return nn.logSoftmax(logits).mul(nn.oneHot(y, sizes.at(-1))).sum(-1).mean().neg();
-  };
+  const loss = (params, x, y) => nn.logSoftmax(forward(params, x)).mul(nn.oneHot(y, sizes.at(-1))).sum(-1).mean().neg();
   const trainStep = jit((params, velocity, x, y) => {
     const [lossValue, grads] = valueAndGrad(loss)(tree.ref(params), x, y);
     const newVelocity = tree.map((v, g) => v.mul(momentum).add(g), velocity, grads);
@@ -68,9 +80,44 @@ export async function setupJax({ sizes, lr, momentum, seed, log }) {
       np.array(x.data, { shape: x.shape }), np.array(y.data, { dtype: np.int32 }));
     return lossValue.item();
   };
+  /** Predicted classes, jitted like the step; keeps params (passed with tree.ref), consumes x. */
+  const predict = jit((params, x) => np.argmax(forward(params, x), -1));
+  const countCorrect = (x, y) => {
+    const predicted = predict(tree.ref(params), np.array(x.data, { shape: x.shape })).dataSync(); // dataSync consumes
+    let correct = 0;
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
+    return correct;
+  };
   const finish = () => {
     trainStep.dispose();
+    predict.dispose();
     tree.dispose([params, velocity]);
   };
-  return { library: 'jax-js-wasm', version, step, finish };
+  return { library: 'jax-js-wasm', version, backend, step, countCorrect, finish };
+}
+
+/**
+ * n x n float32 products with a jitted np.matmul, or null when jax-js is missing: `prepare(n, seed)`
+ * makes two N(0, 1) matrices with jax-js's PRNG and returns `{ run(), finish() }`. jax-js is lazy, so
+ * run() waits for each product with blockUntilReady (which reads nothing back) and then disposes of
+ * it; a and b are passed with .ref because every jax-js call consumes its arguments.
+ */
+export async function setupJaxMatmul({ log }) {
+  const loaded = await loadJax(log);
+  if (!loaded) return null;
+  const { jax, version, backend } = loaded;
+  const { jit, numpy: np, random } = jax;
+  const prepare = (n, seed) => {
+    const keys = random.split(random.key(seed), 2);
+    const a = random.normal(keys.ref.slice(0), [n, n]);
+    const b = random.normal(keys.slice(1), [n, n]);
+    const product = jit((a, b) => np.matmul(a, b));
+    const run = async () => {
+      const c = await product(a.ref, b.ref).blockUntilReady();
+      c.dispose();
+    };
+    const finish = () => { product.dispose(); a.dispose(); b.dispose(); };
+    return { run, finish };
+  };
+  return { library: 'jax-js-wasm', version, backend, prepare };
 }

@@ -1,13 +1,20 @@
 // nabla, written the way a user would write it: zeroGrad, forward, crossEntropy, backward, step.
+// The backend is whichever is active when setupNabla runs (nb.setBackend, or NABLA_BACKEND); the
+// batches passed to step() must live on that backend too.
 import { readFileSync } from 'node:fs';
-import { crossEntropy, Generator, mlp, SGD } from '../../dist/index.js';
+import { countCorrect as nablaCountCorrect, crossEntropy, Generator, getBackend, getThreads, mlp, noGrad, randn, SGD } from '../../dist/index.js';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
-/** Returns `{ library, version, step(x, y) -> loss }` (x, y: nabla tensors from the DataLoader). */
-export async function setupNabla({ sizes, lr, momentum, seed }) {
-  const model = mlp({ inputSize: sizes[0], hiddenSizes: sizes.slice(1, -1), outputSize: sizes.at(-1), activation: 'sigmoid' },
-    { init: 'xavier-uniform', generator: new Generator(seed) });
+/**
+ * Returns `{ library, version, step(x, y) -> loss, countCorrect(x, y) }` (x, y: nabla tensors from
+ * the DataLoader). `activation` is the hidden activation ('sigmoid' or 'relu'); `init` is one of
+ * nabla's initializations ('xavier-uniform': U(+-sqrt(6 / (fanIn + fanOut))); 'kaiming-uniform':
+ * U(+-sqrt(6 / fanIn)) before a relu, U(+-sqrt(3 / fanIn)) for the output layer), biases zero.
+ */
+export async function setupNabla({ sizes, lr, momentum, seed, activation = 'sigmoid', init = 'xavier-uniform' }) {
+  const model = mlp({ inputSize: sizes[0], hiddenSizes: sizes.slice(1, -1), outputSize: sizes.at(-1), activation },
+    { init, generator: new Generator(seed) });
   const optimizer = new SGD(model.parameters(), { lr, momentum });
   const step = (x, y) => {
     optimizer.zeroGrad();
@@ -16,5 +23,27 @@ export async function setupNabla({ sizes, lr, momentum, seed }) {
     optimizer.step();
     return loss.item();
   };
-  return { library: 'nabla', version: VERSION, step };
+  /** How many rows of x the model classifies as y (no graph recorded). */
+  const countCorrect = (x, y) => noGrad(() => nablaCountCorrect(model.forward(x), y));
+  return { library: 'nabla', version: VERSION, backend: describeBackend(), step, countCorrect };
+}
+
+/** The active backend, with its thread count where it has one ('wasm, 2 threads'). */
+function describeBackend() {
+  const name = getBackend().name;
+  return name === 'wasm' ? `wasm, ${getThreads()} thread${getThreads() === 1 ? '' : 's'}` : name;
+}
+
+/**
+ * n x n float32 products on the active backend: `prepare(n, seed)` makes two N(0, 1) matrices and
+ * returns `{ run() }`, one product per call (nabla is eager: the product is complete when matmul
+ * returns; the result is left to the garbage collector, as a user's code would).
+ */
+export async function setupNablaMatmul() {
+  const prepare = (n, seed) => {
+    const a = randn([n, n], { generator: new Generator(seed) });
+    const b = randn([n, n], { generator: new Generator(seed + 1) });
+    return { run: () => { a.matmul(b); }, finish: () => {} };
+  };
+  return { library: 'nabla', version: VERSION, backend: describeBackend(), prepare };
 }

@@ -1,0 +1,171 @@
+// One contender of bench/suite.mjs in its own process (forked by the suite; not meant to be run by
+// hand). argv[2] names the contender: nabla-js, nabla-wasm-1, nabla-wasm-all, jax or tfjs. The suite
+// sets NABLA_BACKEND and NABLA_THREADS in the environment, so nabla picks its backend and thread
+// count before anything is created. The peers use nabla only to read Fashion-MNIST and cut the same
+// batches (js backend); the training and the products are theirs.
+//
+// Protocol (IPC messages, one request at a time; each answered with { ok: true, ... } or
+// { ok: false, error }):
+//   { type: 'init', workload, config, dataDir }  W1/W2: load the data, build the model, run the
+//        warm-up batches; W5: set up the products. Answers the library, version and backend, or
+//        { skipped } when the library is not installed.
+//   { type: 'run', batches }                     W1/W2: train on the next `batches` batches, timed.
+//   { type: 'run', n, minSeconds, seed }         W5: as many timed products as take minSeconds (the
+//        first request for a size makes the matrices and runs one untimed product first).
+//   { type: 'accuracy' }                         W1/W2: a fresh model, one full epoch, test accuracy.
+//   { type: 'finish' }                           dispose of everything; answers the peak RSS since the
+//        data were loaded (W5: since start-up), see resetPeak.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DataLoader, getThreads, loadFashionMnist } from '../../dist/index.js';
+import { setupJax, setupJaxMatmul } from './jax.mjs';
+import { setupNabla, setupNablaMatmul } from './nabla.mjs';
+import { setupTfjs, setupTfjsMatmul } from './tfjs.mjs';
+
+const contender = process.argv[2];
+const nablaSetups = { train: setupNabla, matmul: setupNablaMatmul };
+const SETUPS = {
+  'nabla-js': nablaSetups,
+  'nabla-wasm-1': nablaSetups,
+  'nabla-wasm-all': nablaSetups,
+  jax: { train: setupJax, matmul: setupJaxMatmul },
+  tfjs: { train: setupTfjs, matmul: setupTfjsMatmul },
+};
+if (!Object.hasOwn(SETUPS, contender)) throw new Error(`suite-worker: unknown contender '${contender}'`);
+if (typeof process.send !== 'function') throw new Error('suite-worker: run by bench/suite.mjs, not by hand');
+
+const MB = 1024 * 1024;
+/** Resident set after a full collection, in MiB (run with --expose-gc, as the suite does). */
+const rssMB = () => {
+  globalThis.gc?.();
+  return process.memoryUsage().rss / MB;
+};
+/**
+ * Linux keeps a high-water mark of the resident set (VmHWM); writing 5 to /proc/self/clear_refs
+ * resets it to the current RSS. The suite resets it once the data are loaded, so that the peak it
+ * reports is that of the workload, not of decompressing the dataset. Elsewhere: the process's maxRSS.
+ */
+function resetPeak() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+function peakMB() {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+  } catch {
+    return process.resourceUsage().maxRSS / 1024;
+  }
+}
+let peakReset = false;
+const notes = [];
+const log = (line) => notes.push(line.trim());
+
+/** Endless batches: epoch after epoch of one shuffling DataLoader, as the suite's other contenders get them. */
+function* batchStream(dataset, batchSize, seed) {
+  const loader = new DataLoader(dataset, { batchSize, shuffle: true, seed });
+  for (;;) yield* loader;
+}
+
+let state = null;
+
+const handlers = {
+  async init({ workload, config, dataDir }) {
+    const base = rssMB();
+    if (workload === 'W5') {
+      peakReset = resetPeak();
+      const mm = await SETUPS[contender].matmul({ log });
+      if (!mm) return { skipped: notes.join('; ') };
+      state = { workload, mm, current: null };
+      return { library: mm.library, version: mm.version, backend: mm.backend, baseRSSMB: base, rssMB: rssMB(), notes };
+    }
+    const start = performance.now();
+    const { train, test } = await loadFashionMnist({ dataDir, download: false });
+    const loadSeconds = (performance.now() - start) / 1000;
+    const dataRSSMB = rssMB();
+    peakReset = resetPeak();
+    const lib = await SETUPS[contender].train({ ...config, log });
+    if (!lib) return { skipped: notes.join('; ') };
+    const batches = batchStream(train, config.batch, config.seed);
+    for (let i = 0; i < config.warmup; i++) {
+      const [x, y] = batches.next().value;
+      lib.step(x, y);
+    }
+    state = { workload, config, lib, train, test, batches };
+    return {
+      library: lib.library, version: lib.version, backend: lib.backend, loadSeconds,
+      baseRSSMB: base, dataRSSMB, rssMB: rssMB(), notes, ...lib.extra?.(),
+    };
+  },
+
+  async run(msg) {
+    if (state.workload === 'W5') return runMatmul(msg);
+    const { lib, batches } = state;
+    let samples = 0;
+    let lossSum = 0;
+    const start = performance.now();
+    for (let i = 0; i < msg.batches; i++) {
+      const [x, y] = batches.next().value;
+      lossSum += lib.step(x, y) * x.shape[0];
+      samples += x.shape[0];
+    }
+    const seconds = (performance.now() - start) / 1000;
+    return { batches: msg.batches, samples, seconds, value: samples / seconds, loss: lossSum / samples, rssMB: rssMB(), ...lib.extra?.() };
+  },
+
+  async accuracy() {
+    const { config, train, test } = state;
+    const lib = await SETUPS[contender].train({ ...config, log });
+    let samples = 0;
+    let lossSum = 0;
+    const start = performance.now();
+    for (const [x, y] of new DataLoader(train, { batchSize: config.batch, shuffle: true, seed: config.seed })) {
+      lossSum += lib.step(x, y) * x.shape[0];
+      samples += x.shape[0];
+    }
+    const seconds = (performance.now() - start) / 1000;
+    let correct = 0;
+    for (const [x, y] of new DataLoader(test, { batchSize: 1000 })) correct += lib.countCorrect(x, y);
+    lib.finish?.();
+    return { samples, seconds, value: samples / seconds, loss: lossSum / samples, accuracy: correct / test.length, rssMB: rssMB() };
+  },
+
+  async finish() {
+    state?.lib?.finish?.();
+    state?.current?.finish();
+    state = null;
+    const rss = rssMB();
+    return { rssMB: rss, peakRSSMB: peakMB(), peakReset, threads: contender.startsWith('nabla-wasm') ? getThreads() : undefined };
+  },
+};
+
+/** W5: the products of one size, a and b made once per size (kept for the later rounds of that size). */
+async function runMatmul({ n, minSeconds, seed }) {
+  if (state.current?.n !== n) {
+    state.current?.finish();
+    state.current = { n, ...state.mm.prepare(n, seed) };
+    await state.current.run(); // untimed, once per size: first-call costs (jax-js traces and compiles here)
+  }
+  const { run } = state.current;
+  let reps = 0;
+  const start = performance.now();
+  let seconds;
+  do {
+    await run();
+    reps++;
+    seconds = (performance.now() - start) / 1000;
+  } while (seconds < minSeconds);
+  return { n, reps, seconds, value: (2 * n ** 3 * reps) / seconds / 1e9, rssMB: rssMB(), ...state.current.extra?.() };
+}
+
+process.on('message', async (msg) => {
+  try {
+    const answer = await handlers[msg.type](msg);
+    process.send({ ok: true, ...answer });
+  } catch (err) {
+    process.send({ ok: false, error: err?.stack ?? String(err) });
+  }
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,437 @@
+// The benchmark suite of issue 11: nabla (js backend, wasm on one thread, wasm on all threads) against
+// jax-js (wasm, jitted), TensorFlow.js (cpu backend) and PyTorch (CPU, when python3 can import torch),
+// on three workloads:
+//   W1  784-40-30-20-10 sigmoid MLP, batch 100, SGD lr 0.1 momentum 0.9, Fashion-MNIST, samples/s
+//   W2  784-512-512-10 relu MLP, batch 128, SGD lr 0.05 momentum 0.9, Fashion-MNIST, samples/s
+//   W5  n x n float32 matmul, n = 256, 512, 1024, GFLOPS
+// Each contender runs in its own process (bench/lib/suite-worker.mjs; bench/torch_suite.py for
+// PyTorch), started afresh for each workload, so that its peak RSS is its own. The processes are
+// driven one at a time, round after round, so the contenders are interleaved in time and never
+// compete for the cores; every contender trains on the same batches (nabla's DataLoader, one seed).
+// The figure reported is each contender's best round. Never part of `npm test`.
+//
+//   npm run bench:suite        # = npm run build && node --expose-gc bench/suite.mjs [options]
+//   node --expose-gc bench/suite.mjs --help
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { arange, BACKEND_NAMES, DataLoader, locateDataset, readIdxFile, TensorDataset } from '../dist/index.js';
+
+const HELP = `node --expose-gc bench/suite.mjs [options]
+  --only LIST           workloads and/or contenders, comma-separated: W1, W2, W5; nabla-js,
+                        nabla-wasm-1, nabla-wasm-all (nabla = all three, nabla-wasm = both wasm),
+                        jax, tfjs, torch. Default: everything (e.g. --only W5,nabla-wasm-all,jax)
+  --rounds R            timed rounds per contender and workload (default 3); the best counts
+  --w1-warmup B         untimed W1 batches before the first round (default 20)
+  --w1-batches B        timed W1 batches per round (default 300)
+  --w2-warmup B         untimed W2 batches before the first round (default 5)
+  --w2-batches B        timed W2 batches per round (default 50)
+  --tfjs-w2-batches B   cap on tfjs's timed W2 batches per round (default 10)
+  --w5-sizes LIST       matrix sizes (default 256,512,1024)
+  --w5-seconds S        at least this long per W5 measurement (default 0.5)
+  --threads N           nabla-wasm-all's thread count, also PyTorch's (default: available cores)
+  --accuracy            also train a fresh model for one full epoch (W1, W2) and report test accuracy
+  --json FILE           write the results as JSON to FILE
+  --data-dir DIR        Fashion-MNIST directory (default ../shared/datasets/fashion-mnist if present)`;
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    'w1-warmup': { type: 'string', default: '20' },
+    'w1-batches': { type: 'string', default: '300' },
+    'w2-warmup': { type: 'string', default: '5' },
+    'w2-batches': { type: 'string', default: '50' },
+    'tfjs-w2-batches': { type: 'string', default: '10' },
+    'w5-sizes': { type: 'string', default: '256,512,1024' },
+    'w5-seconds': { type: 'string', default: '0.5' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    accuracy: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+function count(flag, min) {
+  const n = Number(args[flag]);
+  if (!(Number.isInteger(n) && n >= min)) throw new RangeError(`--${flag} must be an integer >= ${min}, got ${args[flag]}`);
+  return n;
+}
+const ROUNDS = count('rounds', 1);
+const THREADS = count('threads', 1);
+const W5_SIZES = args['w5-sizes'].split(',').map((s) => {
+  const n = Number(s);
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`--w5-sizes: not a size: ${s}`);
+  return n;
+});
+const W5_SECONDS = Number(args['w5-seconds']);
+if (!(W5_SECONDS > 0)) throw new RangeError(`--w5-seconds must be positive, got ${args['w5-seconds']}`);
+const SEED = 1234;
+
+const WORKLOADS = {
+  W1: {
+    title: 'W1: MLP 784-40-30-20-10 sigmoid, batch 100, SGD lr 0.1 momentum 0.9, Fashion-MNIST', unit: 'samples/s',
+    warmup: count('w1-warmup', 0), batches: count('w1-batches', 1), caps: {},
+    config: { sizes: [784, 40, 30, 20, 10], activation: 'sigmoid', init: 'xavier-uniform', lr: 0.1, momentum: 0.9, batch: 100 },
+  },
+  W2: {
+    title: 'W2: MLP 784-512-512-10 relu, batch 128, SGD lr 0.05 momentum 0.9, Fashion-MNIST', unit: 'samples/s',
+    warmup: count('w2-warmup', 0), batches: count('w2-batches', 1), caps: { tfjs: count('tfjs-w2-batches', 1) },
+    config: { sizes: [784, 512, 512, 10], activation: 'relu', init: 'kaiming-uniform', lr: 0.05, momentum: 0.9, batch: 128 },
+  },
+  W5: { title: `W5: n x n float32 matmul, n = ${W5_SIZES.join(', ')}, at least ${W5_SECONDS} s per measurement`, unit: 'GFLOPS' },
+};
+const CONTENDERS = {
+  'nabla-js': { label: 'nabla js', env: { NABLA_BACKEND: 'js' } },
+  'nabla-wasm-1': { label: 'nabla wasm 1t', env: { NABLA_BACKEND: 'wasm', NABLA_THREADS: '1' } },
+  'nabla-wasm-all': { label: `nabla wasm ${THREADS}t`, env: { NABLA_BACKEND: 'wasm', NABLA_THREADS: String(THREADS) } },
+  jax: { label: 'jax-js', env: { NABLA_BACKEND: 'js' } },
+  tfjs: { label: 'tfjs cpu', env: { NABLA_BACKEND: 'js' } },
+  torch: { label: 'pytorch', python: true },
+};
+const NABLA = ['nabla-js', 'nabla-wasm-1', 'nabla-wasm-all'];
+const PEERS = ['jax', 'tfjs', 'torch'];
+const ALIASES = { nabla: NABLA, 'nabla-wasm': ['nabla-wasm-1', 'nabla-wasm-all'] };
+
+// --only: any mix of workload and contender names; an empty side means all of that side.
+const onlyWorkloads = new Set();
+const onlyContenders = new Set();
+for (const raw of (args.only ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  const workload = Object.keys(WORKLOADS).find((w) => w.toLowerCase() === raw.toLowerCase());
+  if (workload) onlyWorkloads.add(workload);
+  else if (Object.hasOwn(CONTENDERS, raw)) onlyContenders.add(raw);
+  else if (Object.hasOwn(ALIASES, raw)) ALIASES[raw].forEach((c) => onlyContenders.add(c));
+  else throw new RangeError(`--only: unknown workload or contender '${raw}' (${[...Object.keys(WORKLOADS), ...Object.keys(CONTENDERS), ...Object.keys(ALIASES)].join(', ')})`);
+}
+const workloads = Object.keys(WORKLOADS).filter((w) => onlyWorkloads.size === 0 || onlyWorkloads.has(w));
+let contenders = Object.keys(CONTENDERS).filter((c) => onlyContenders.size === 0 || onlyContenders.has(c));
+
+const notes = [];
+const note = (line) => { notes.push(line); console.log(`note: ${line}`); };
+
+// --- machine -----------------------------------------------------------------------------------------
+const cpus = os.cpus();
+const machine = {
+  cpu: cpus[0]?.model?.trim() ?? 'unknown CPU', cores: cpus.length, availableParallelism: os.availableParallelism(),
+  memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}`, arch: os.arch(),
+};
+console.log(`nabla benchmark suite (issue 11), ${new Date().toISOString()}`);
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores (available parallelism ${machine.availableParallelism}), ` +
+  `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform} ${machine.arch}`);
+
+// --- which contenders can run --------------------------------------------------------------------------
+if (!BACKEND_NAMES.includes('wasm') && contenders.some((c) => c.startsWith('nabla-wasm'))) {
+  note('nabla wasm: skipped (WebAssembly SIMD does not validate on this runtime)');
+  contenders = contenders.filter((c) => !c.startsWith('nabla-wasm'));
+}
+if (contenders.includes('nabla-wasm-all') && THREADS === 1) note('with --threads 1, nabla-wasm-1 and nabla-wasm-all are the same configuration');
+let torchVersion = null;
+if (contenders.includes('torch')) {
+  const probe = spawnSync('python3', ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (probe.status === 0) torchVersion = probe.stdout.trim();
+  else {
+    const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').at(-1) || `exit status ${probe.status}`);
+    note(`pytorch: skipped (python3 -c "import numpy, torch" failed: ${why})`);
+    contenders = contenders.filter((c) => c !== 'torch');
+  }
+}
+
+// The repo's shared copy of Fashion-MNIST if present, else nabla's default lookup (NABLA_DATA_DIR, cache, ...).
+const sharedDir = fileURLToPath(new URL('../../shared/datasets/fashion-mnist', import.meta.url));
+let files = null;
+if (workloads.some((w) => w !== 'W5')) {
+  files = await locateDataset('fashion-mnist', { dataDir: args['data-dir'] ?? (existsSync(sharedDir) ? sharedDir : undefined), download: false });
+  console.log(`data: Fashion-MNIST from ${files.dir}`);
+}
+console.log(`contenders: ${contenders.map((c) => CONTENDERS[c].label).join(', ')}; ${ROUNDS} round(s) each, interleaved, best round reported`);
+
+// --- contender processes -------------------------------------------------------------------------------
+const WORKER = fileURLToPath(new URL('./lib/suite-worker.mjs', import.meta.url));
+const TORCH = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
+
+/** One contender's process, answering one request at a time. */
+class Child {
+  constructor(key) {
+    this.key = key;
+    this.queue = [];
+    this.exited = new Promise((resolve) => { this.onExit = resolve; });
+    if (CONTENDERS[key].python) {
+      this.proc = spawn('python3', [TORCH, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      createInterface({ input: this.proc.stdout }).on('line', (line) => this.answer(JSON.parse(line)));
+      this.send = (msg) => this.proc.stdin.write(`${JSON.stringify(msg)}\n`);
+      this.close = () => this.proc.stdin.end();
+    } else {
+      this.proc = fork(WORKER, [key], {
+        env: { ...process.env, ...CONTENDERS[key].env }, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      this.proc.on('message', (msg) => this.answer(msg));
+      this.send = (msg) => this.proc.send(msg);
+      this.close = () => { if (this.proc.connected) this.proc.disconnect(); };
+    }
+    this.proc.on('exit', (code, signal) => {
+      this.onExit();
+      for (const { reject } of this.queue.splice(0)) reject(new Error(`${key}: process exited (${signal ?? `code ${code}`})`));
+    });
+  }
+
+  answer(msg) {
+    const waiting = this.queue.shift();
+    if (!waiting) return;
+    if (msg.ok) waiting.resolve(msg);
+    else waiting.reject(new Error(`${this.key}: ${msg.error}`));
+  }
+
+  request(msg) {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      this.send(msg);
+    });
+  }
+
+  async stop() {
+    this.close();
+    const timer = setTimeout(() => this.proc.kill(), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** The batch orders of `epochs` epochs, as the DataLoader with this seed draws them: one int32 row per epoch. */
+function batchOrders(samples, seed, epochs) {
+  const ids = new TensorDataset(arange(samples, undefined, 1, { dtype: 'int32' }));
+  const loader = new DataLoader(ids, { batchSize: samples, shuffle: true, seed });
+  const out = new Int32Array(samples * epochs);
+  for (let e = 0; e < epochs; e++) {
+    for (const [batch] of loader) out.set(batch.dataSync(), e * samples); // each pass is an epoch, one batch
+  }
+  return out;
+}
+
+// --- running -------------------------------------------------------------------------------------------
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'nabla-suite-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+const info = {}; // contender -> { library, version, backend }
+const measurements = []; // { workload, item, contender, round, value, ... }
+const accuracy = []; // { workload, contender, accuracy, seconds, value }
+const memory = []; // { workload, contender, peakRSSMB, baseRSSMB, dataRSSMB, rounds: [rss after each round] }
+const fmt = (value, unit) => (unit === 'GFLOPS' ? value.toFixed(2) : value.toFixed(0));
+const pad = (key) => CONTENDERS[key].label.padEnd(14);
+const suiteStart = performance.now();
+
+for (const workload of workloads) {
+  const spec = WORKLOADS[workload];
+  console.log(`\n${spec.title}`);
+  const children = Object.fromEntries(contenders.map((key) => [key, new Child(key)]));
+  const init = { type: 'init', workload, dataDir: files?.dir, threads: THREADS };
+  if (workload !== 'W5') {
+    init.config = { ...spec.config, seed: SEED, warmup: spec.warmup };
+    if (children.torch) {
+      // PyTorch reads the IDX files itself; these are the batch orders the DataLoader gives the others.
+      init.files = { trainImages: files.trainImages, trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels };
+      const samples = readIdxFile(files.trainLabels).shape[0];
+      const perEpoch = Math.ceil(samples / spec.config.batch);
+      const epochs = Math.max(1, Math.ceil((spec.warmup + ROUNDS * spec.batches) / perEpoch));
+      init.orderFile = path.join(tmp, `${workload}-order.i32`);
+      const orders = batchOrders(samples, SEED, epochs);
+      writeFileSync(init.orderFile, new Uint8Array(orders.buffer, orders.byteOffset, orders.byteLength));
+    }
+  }
+  // Set-up (data, model, warm-up) in parallel: nothing is timed yet.
+  const ready = await Promise.all(Object.entries(children).map(async ([key, child]) => [key, await child.request(init)]));
+  const active = [];
+  for (const [key, answer] of ready) {
+    if (answer.skipped !== undefined) {
+      note(`${CONTENDERS[key].label}: skipped (${answer.skipped})`);
+      await children[key].stop();
+      continue;
+    }
+    info[key] = { library: answer.library, version: answer.version, backend: answer.backend };
+    for (const line of answer.notes ?? []) note(`${CONTENDERS[key].label}: ${line}`);
+    memory.push({ workload, contender: key, baseRSSMB: answer.baseRSSMB, dataRSSMB: answer.dataRSSMB, setupRSSMB: answer.rssMB, rounds: [] });
+    active.push(key);
+  }
+  const mem = (key) => memory.find((m) => m.workload === workload && m.contender === key);
+  const order = (round) => (round % 2 === 1 ? active : [...active].reverse()); // forwards, backwards, ...
+
+  if (workload !== 'W5') {
+    for (const [key, cap] of Object.entries(spec.caps)) {
+      if (active.includes(key) && cap < spec.batches) note(`${workload}: ${CONTENDERS[key].label} is capped at ${cap} timed batches per round (the others run ${spec.batches}), to keep the suite short`);
+    }
+    console.log(`  ${spec.warmup} warm-up batches, then ${ROUNDS} round(s) of ${spec.batches} timed batches`);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const key of order(round)) {
+        const batches = Math.min(spec.batches, spec.caps[key] ?? Infinity);
+        const r = await children[key].request({ type: 'run', batches });
+        measurements.push({ workload, item: workload, contender: key, round, unit: spec.unit, ...strip(r) });
+        mem(key).rounds.push(r.rssMB);
+        console.log(`  round ${round} ${pad(key)} ${fmt(r.value, spec.unit).padStart(8)} ${spec.unit}  (${r.batches} batches, ${r.seconds.toFixed(2)} s, ` +
+          `loss ${r.loss.toFixed(4)}, rss ${r.rssMB.toFixed(0)} MiB${r.numTensors !== undefined ? `, ${r.numTensors} tensors` : ''})`);
+      }
+    }
+    if (args.accuracy) {
+      console.log('  accuracy: a fresh model per contender, one full epoch (same batches), then the 10,000 test images');
+      for (const key of active) {
+        const r = await children[key].request({ type: 'accuracy' });
+        accuracy.push({ workload, contender: key, ...strip(r) });
+        console.log(`  epoch    ${pad(key)} ${(100 * r.accuracy).toFixed(2).padStart(7)} %  (${r.seconds.toFixed(1)} s, ${fmt(r.value, spec.unit)} samples/s, mean loss ${r.loss.toFixed(4)})`);
+      }
+    }
+  } else {
+    for (const n of W5_SIZES) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const key of order(round)) {
+          const r = await children[key].request({ type: 'run', n, minSeconds: W5_SECONDS, seed: n });
+          measurements.push({ workload, item: `W5 n=${n}`, contender: key, round, unit: spec.unit, ...strip(r) });
+          mem(key).rounds.push(r.rssMB);
+          console.log(`  n=${String(n).padEnd(4)} round ${round} ${pad(key)} ${fmt(r.value, spec.unit).padStart(7)} GFLOPS  (${r.reps} products, ${r.seconds.toFixed(2)} s, rss ${r.rssMB.toFixed(0)} MiB)`);
+        }
+      }
+    }
+  }
+  await Promise.all(active.map(async (key) => {
+    const r = await children[key].request({ type: 'finish' });
+    Object.assign(mem(key), { peakRSSMB: r.peakRSSMB, peakReset: r.peakReset, finalRSSMB: r.rssMB });
+    await children[key].stop();
+  }));
+}
+const suiteSeconds = (performance.now() - suiteStart) / 1000;
+
+/** A worker's answer without the protocol fields. */
+function strip({ ok, type, ...rest }) {
+  return rest;
+}
+
+// --- report --------------------------------------------------------------------------------------------
+const items = [...new Set(measurements.map((m) => m.item))];
+const shown = contenders.filter((key) => info[key]);
+const rounds = (item, key) => measurements.filter((m) => m.item === item && m.contender === key);
+const best = (item, key) => {
+  const values = rounds(item, key).map((m) => m.value);
+  return values.length ? Math.max(...values) : undefined;
+};
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const unitOf = (item) => WORKLOADS[item.slice(0, 2)].unit;
+const capped = (item, key) => !item.startsWith('W5') && (WORKLOADS[item].caps[key] ?? Infinity) < WORKLOADS[item].batches;
+const table = (head) => new Table({ head, style: { head: [], border: [] } });
+
+console.log(`\nthroughput, best of ${ROUNDS} round(s) (higher is better)`);
+const absolute = table(['workload', ...shown.map((key) => CONTENDERS[key].label)]);
+for (const item of items) {
+  absolute.push([`${item} ${unitOf(item)}`, ...shown.map((key) => {
+    const v = best(item, key);
+    return v === undefined ? '-' : fmt(v, unitOf(item)) + (capped(item, key) ? '*' : '');
+  })]);
+}
+for (const w of [...new Set(accuracy.map((a) => a.workload))]) {
+  absolute.push([`${w} test accuracy, 1 epoch`, ...shown.map((key) => {
+    const a = accuracy.find((r) => r.workload === w && r.contender === key);
+    return a ? `${(100 * a.accuracy).toFixed(2)} %` : '-';
+  })]);
+  absolute.push([`${w} that epoch, samples/s`, ...shown.map((key) => {
+    const a = accuracy.find((r) => r.workload === w && r.contender === key);
+    return a ? fmt(a.value, 'samples/s') : '-';
+  })]);
+}
+console.log(absolute.toString());
+if (shown.some((key) => items.some((item) => capped(item, key)))) console.log('* fewer timed batches per round (see the notes)');
+
+// nabla over each peer: nabla's best configuration for the workload, and wasm on all threads.
+const ratios = [];
+const peersShown = PEERS.filter((p) => shown.includes(p));
+const nablaShown = NABLA.filter((c) => shown.includes(c));
+if (nablaShown.length && peersShown.length) {
+  for (const item of items) {
+    const nablaBest = nablaShown.map((key) => [key, best(item, key)]).filter(([, v]) => v !== undefined).sort((a, b) => b[1] - a[1])[0];
+    const wasmAll = best(item, 'nabla-wasm-all');
+    const row = { item, bestNabla: nablaBest?.[0], bestNablaValue: nablaBest?.[1], wasmAllValue: wasmAll };
+    for (const peer of peersShown) {
+      const p = best(item, peer);
+      row[`bestNablaOver_${peer}`] = p && nablaBest ? nablaBest[1] / p : null;
+      row[`wasmAllOver_${peer}`] = p && wasmAll ? wasmAll / p : null;
+    }
+    ratios.push(row);
+  }
+  console.log('\nnabla / peer (above 1: nabla is faster); "best" is the fastest nabla configuration for the row');
+  const withWasmAll = nablaShown.includes('nabla-wasm-all');
+  const head = ['workload', 'best nabla'];
+  for (const peer of peersShown) {
+    head.push(`best / ${CONTENDERS[peer].label}`);
+    if (withWasmAll) head.push(`${CONTENDERS['nabla-wasm-all'].label} / ${CONTENDERS[peer].label}`);
+  }
+  const ratioTable = table(head);
+  const x = (v) => (v === null || v === undefined ? '-' : `${v.toFixed(2)}x`);
+  for (const r of ratios) {
+    ratioTable.push([r.item, r.bestNabla ? CONTENDERS[r.bestNabla].label : '-',
+      ...peersShown.flatMap((peer) => [x(r[`bestNablaOver_${peer}`]), ...(withWasmAll ? [x(r[`wasmAllOver_${peer}`])] : [])])]);
+  }
+  console.log(ratioTable.toString());
+}
+
+// Peak RSS: each contender's own process for that workload, its resident high-water mark from the end
+// of data loading (W5: from start-up) to the end, library set-up, warm-up and rounds included. On
+// Linux the mark is reset once the data are in (see resetPeak in suite-worker.mjs); elsewhere it is the
+// process's maxRSS, which includes decompressing the dataset.
+const anyUnreset = memory.some((m) => m.peakRSSMB !== undefined && !m.peakReset);
+console.log('\npeak RSS in MiB, each contender in its own process per workload, from the end of data loading (W5: start-up) to the end;' +
+  ' in brackets, above the RSS at that start' + (anyUnreset ? '\n(*: the high-water mark could not be reset: whole process, data loading included)' : ''));
+const memTable = table(['workload', ...shown.map((key) => CONTENDERS[key].label)]);
+for (const workload of workloads) {
+  memTable.push([workload, ...shown.map((key) => {
+    const m = memory.find((r) => r.workload === workload && r.contender === key);
+    if (!m || m.peakRSSMB === undefined) return '-';
+    const base = m.dataRSSMB ?? m.baseRSSMB;
+    return `${m.peakRSSMB.toFixed(0)} (+${Math.max(0, m.peakRSSMB - base).toFixed(0)})${m.peakReset ? '' : '*'}`;
+  })]);
+}
+console.log(memTable.toString());
+
+// Leak check: the RSS after each round (after a forced GC) should stay flat for a workload (W5: per
+// size). A leak of each step's or product's arrays (jax-js's must be disposed of by hand) grows it by
+// tens of MiB in every round; nabla's wasm memory can rise once and fall again when it is collected.
+for (const m of memory) {
+  const perSize = m.workload === 'W5' ? W5_SIZES.length : 1;
+  for (let s = 0; s < perSize; s++) {
+    const series = m.rounds.slice(s * ROUNDS, (s + 1) * ROUNDS);
+    const growth = series.at(-1) - series[0];
+    const rising = series.every((v, i) => i === 0 || v > series[i - 1] + 4);
+    if (series.length > 1 && rising && growth > 32) {
+      note(`${CONTENDERS[m.contender].label} ${m.workload}${m.workload === 'W5' ? ` n=${W5_SIZES[s]}` : ''}: RSS grew by ${growth.toFixed(0)} MiB between its first and last round (${series.map((v) => v.toFixed(0)).join(' -> ')}); a leak?`);
+    }
+  }
+  const tensors = measurements.filter((r) => r.workload === m.workload && r.contender === m.contender && r.numTensors !== undefined).map((r) => r.numTensors);
+  if (m.workload !== 'W5' && new Set(tensors).size > 1) note(`${CONTENDERS[m.contender].label} ${m.workload}: tfjs tensor count changed between rounds (${tensors.join(' -> ')})`);
+}
+
+console.log('\nversions: ' + shown.map((key) => `${CONTENDERS[key].label} = ${info[key].library} ${info[key].version} (${info[key].backend})`).join('; '));
+if (shown.includes('jax')) console.log('jax-js runs its kernels on the main thread in Node (no global Worker), i.e. on one thread');
+console.log(`suite: ${suiteSeconds.toFixed(0)} s`);
+
+if (args.json) {
+  const summary = items.flatMap((item) => shown.filter((key) => rounds(item, key).length).map((key) => ({
+    item, contender: key, unit: unitOf(item), best: best(item, key), median: median(rounds(item, key).map((m) => m.value)),
+    capped: capped(item, key),
+  })));
+  const options = {
+    rounds: ROUNDS, threads: THREADS, seed: SEED, w5Sizes: W5_SIZES, w5Seconds: W5_SECONDS, accuracy: args.accuracy,
+    workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])),
+  };
+  const out = {
+    date: new Date().toISOString(), machine, options, data: files?.dir ?? null, torch: torchVersion,
+    contenders: Object.fromEntries(shown.map((key) => [key, { label: CONTENDERS[key].label, ...info[key] }])),
+    summary, ratios, accuracy, memory, measurements, notes, seconds: suiteSeconds,
+  };
+  writeFileSync(args.json, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${args.json}`);
+}

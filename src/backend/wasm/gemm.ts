@@ -20,12 +20,12 @@ export class WasmGemm {
 
   constructor(fused: boolean, threads: number) {
     const shared = threads > 1;
-    const bytes = gemmModule(fused, shared);
+    const module = new WebAssembly.Module(gemmModule(fused, shared));
     this.memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: MAX_PAGES, shared: true } : { initial: 1 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernel = instance.exports.gemm as GemmKernel;
     this.view = new Float32Array(this.memory.buffer);
-    this.pool = shared ? threadPool(threads, this.memory, bytes) : null;
+    this.pool = shared ? threadPool(threads, this.memory, module) : null;
   }
 
   /** The size of its memory, which grows to the largest product so far and never shrinks. */

@@ -12,11 +12,11 @@ import { installThreadPool, type ThreadPool } from './threads.js';
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, moduleBytes, control: buffer, index, threads, slots } = workerData;
+const { memory, module, control: buffer, index, threads, slots } = workerData;
 const control = new Int32Array(buffer);
 let kernel = null;
 try {
-  kernel = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { env: { memory } }).exports.gemm;
+  kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
 } catch {
   Atomics.store(control, slots.FAILED, 1);
 }
@@ -49,14 +49,15 @@ class NodeThreadPool implements ThreadPool {
   private readonly control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
   private readonly workers: Worker[];
 
-  constructor(readonly threads: number, memory: WebAssembly.Memory, moduleBytes: Uint8Array) {
+  constructor(readonly threads: number, memory: WebAssembly.Memory, module: WebAssembly.Module) {
     this.workers = Array.from({ length: threads - 1 }, (_, i) => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         // None of the parent's flags: workers refuse per-process ones (--expose-gc, V8's, which they
         // share anyway), and the source is CommonJS (no --input-type=module).
         execArgv: [],
-        workerData: { memory, moduleBytes, control: this.control.buffer, index: i + 1, threads, slots: { GENERATION, PENDING, FAILED, PRODUCT } },
+        // The compiled module itself, so that the workers share its optimized code.
+        workerData: { memory, module, control: this.control.buffer, index: i + 1, threads, slots: { GENERATION, PENDING, FAILED, PRODUCT } },
       });
       worker.unref();
       return worker;
@@ -85,4 +86,4 @@ class NodeThreadPool implements ThreadPool {
   }
 }
 
-installThreadPool((threads, memory, bytes) => new NodeThreadPool(threads, memory, bytes), availableParallelism(), process.env.NABLA_THREADS);
+installThreadPool((threads, memory, module) => new NodeThreadPool(threads, memory, module), availableParallelism(), process.env.NABLA_THREADS);

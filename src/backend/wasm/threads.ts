@@ -9,7 +9,7 @@ export interface ThreadPool {
   close(): void;
 }
 
-type PoolFactory = (threads: number, memory: WebAssembly.Memory, moduleBytes: Uint8Array) => ThreadPool;
+type PoolFactory = (threads: number, memory: WebAssembly.Memory, module: WebAssembly.Module) => ThreadPool;
 
 /**
  * Threads exist where a runtime-specific module installed a pool factory (the Node entry point
@@ -50,6 +50,6 @@ export function availableThreads(): number {
   return available;
 }
 
-export function threadPool(count: number, memory: WebAssembly.Memory, moduleBytes: Uint8Array): ThreadPool | null {
-  return count > 1 && factory !== null ? factory(count, memory, moduleBytes) : null;
+export function threadPool(count: number, memory: WebAssembly.Memory, module: WebAssembly.Module): ThreadPool | null {
+  return count > 1 && factory !== null ? factory(count, memory, module) : null;
 }

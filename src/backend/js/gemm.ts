@@ -17,25 +17,32 @@ const TILE_K = 128;
  * loop would stream through.
  */
 export function matmul(kernel: MatmulKernel, [a, b]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  forEachMatrix(kernel, out.length, (aOffset, bOffset, outOffset) => product(a, aOffset, b, bOffset, out, outOffset, kernel));
+}
+
+/**
+ * Calls `multiply` once per matrix of a (batched) matmul kernel with the offsets of its operands:
+ * out is contiguous, a and b follow the kernel's batch strides (0 where broadcast).
+ */
+export function forEachMatrix(kernel: MatmulKernel, outSize: number, multiply: (aOffset: number, bOffset: number, outOffset: number) => void): void {
   const { m, n, batch } = kernel;
   if (batch === undefined) {
-    product(a, 0, b, 0, out, 0, kernel);
+    multiply(0, 0, 0);
     return;
   }
   const { shape, aStrides, bStrides } = batch;
-  const index = new Array<number>(shape.length).fill(0);
-  const count = out.length / (m * n);
+  const count = outSize / (m * n);
   for (let i = 0; i < count; i++) {
     let aOffset = 0;
     let bOffset = 0;
     let rest = i;
     for (let d = shape.length - 1; d >= 0; d--) {
-      index[d] = rest % shape[d];
+      const index = rest % shape[d];
       rest = Math.floor(rest / shape[d]);
-      aOffset += index[d] * aStrides[d];
-      bOffset += index[d] * bStrides[d];
+      aOffset += index * aStrides[d];
+      bOffset += index * bStrides[d];
     }
-    product(a, aOffset, b, bOffset, out, i * m * n, kernel);
+    multiply(aOffset, bOffset, i * m * n);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { applyActivation } from '../js/elementwise.js';
+import { forEachMatrix } from '../js/gemm.js';
 import { jsKernels, typedArrayBackend } from '../js/index.js';
 import type { LinearKernel, MatmulKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
@@ -39,27 +40,13 @@ function wasmGemm(): WasmGemm {
 function matmul(kernel: MatmulKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
   const [a, b] = inputs;
   const [out] = outputs;
-  const { m, n, k, transA, transB, accumulate, batch } = kernel;
+  const { m, n, k, transA, transB, accumulate } = kernel;
   if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
     jsKernels.matmul(kernel, inputs, outputs);
     return;
   }
-  const count = out.length / (m * n);
-  const index = new Array<number>(batch?.shape.length ?? 0).fill(0);
-  for (let i = 0; i < count; i++) {
-    let aOffset = 0;
-    let bOffset = 0;
-    if (batch !== undefined) {
-      let rest = i;
-      for (let d = batch.shape.length - 1; d >= 0; d--) {
-        index[d] = rest % batch.shape[d];
-        rest = Math.floor(rest / batch.shape[d]);
-        aOffset += index[d] * batch.aStrides[d];
-        bOffset += index[d] * batch.bStrides[d];
-      }
-    }
-    wasmGemm().multiply(a, aOffset, transA, b, bOffset, transB, out, i * m * n, m, n, k, accumulate);
-  }
+  forEachMatrix(kernel, out.length, (aOffset, bOffset, outOffset) =>
+    wasmGemm().multiply(a, aOffset, transA, b, bOffset, transB, out, outOffset, m, n, k, accumulate));
   releaseLargeMemory();
 }
 

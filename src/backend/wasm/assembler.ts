@@ -97,6 +97,7 @@ export class Code {
   i32Shl(): this { return this.op(0x74); }
   i32GeU(): this { return this.op(0x4f); }
   i32LtU(): this { return this.op(0x49); }
+  i32GtU(): this { return this.op(0x4b); }
   i32Eqz(): this { return this.op(0x45); }
 
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); }
@@ -109,6 +110,10 @@ export class Code {
   /** v128.load32_splat: one f32 from memory into all four lanes. */
   v128Load32Splat(offset = 0): this { return this.simd(0x09, ...this.memarg(2, offset)); }
   f32x4Splat(): this { return this.simd(0x13); }
+  /** i8x16.shuffle, given as four f32 lanes of the pair (0-3 the first operand's, 4-7 the second's). */
+  f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
+    return this.simd(0x0d, ...lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => lane * 4 + byte)));
+  }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
   /** Relaxed SIMD: a * b + c, fused where the hardware has it. */

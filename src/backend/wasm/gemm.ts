@@ -1,4 +1,5 @@
 import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
+import type { PanelPacker } from './pack-kernel.js';
 import { threadPool, type ThreadPool } from './threads.js';
 
 const PAGE = 65536;
@@ -7,14 +8,16 @@ const PARALLEL_WORK = 1 << 24;
 
 /**
  * Float32 GEMM through the WebAssembly micro-kernel: out[m, n] (+)= op(a)[m, k] op(b)[k, n]. The
- * operands are packed into the module's memory in panels (which also applies the transposes and
- * pads the edges with zeros), multiplied in depth passes, and the product copied out. Large
+ * operands are copied into the module's memory and packed there in panels (which also applies the
+ * transposes; the last, partial panels are packed from JavaScript with zeros past the edges), multiplied in depth passes, and the product copied out. Large
  * products are split by column panels across the thread pool; each element of the product is
  * computed by one thread in the same order, so results do not depend on the thread count.
  */
 export class WasmGemm {
   private readonly memory: WebAssembly.Memory;
   private readonly kernel: GemmKernel;
+  private readonly transposePanels: PanelPacker;
+  private readonly copyPanels: PanelPacker;
   private readonly pool: ThreadPool | null;
   private view: Float32Array;
 
@@ -24,6 +27,8 @@ export class WasmGemm {
     this.memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: MAX_PAGES, shared: true } : { initial: 1 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernel = instance.exports.gemm as GemmKernel;
+    this.transposePanels = instance.exports.transposePanels as PanelPacker;
+    this.copyPanels = instance.exports.copyPanels as PanelPacker;
     this.view = new Float32Array(this.memory.buffer);
     this.pool = shared ? threadPool(threads, this.memory, module) : null;
   }
@@ -55,12 +60,13 @@ export class WasmGemm {
     const aSize = rowPanels * MR * k;
     const bSize = colPanels * NR * k;
     const ldc = colPanels * NR;
-    const mem = this.reserve(aSize + bSize + rowPanels * MR * ldc);
-    const product: PackedProduct = { a: 0, b: aSize * 4, c: (aSize + bSize) * 4, rowPanels, colPanels, k };
-    packA(a, aOffset, transA, m, k, mem, 0);
-    packB(b, bOffset, transB, n, k, mem, aSize);
     const cBase = aSize + bSize;
-    if (k === 0) mem.fill(0, cBase, cBase + rowPanels * MR * ldc);
+    const scratch = cBase + rowPanels * MR * ldc;
+    const mem = this.reserve(scratch + k * Math.max(m, n));
+    const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k };
+    this.packA(a, aOffset, transA, m, k, scratch);
+    this.packB(b, bOffset, transB, n, k, aSize, scratch);
+    if (k === 0) mem.fill(0, cBase, scratch);
     else if (this.pool !== null && m * n * k >= PARALLEL_WORK && colPanels > 1) this.pool.run(product, this.kernel);
     else multiplyColumns(this.kernel, product, 0, colPanels);
     for (let i = 0; i < m; i++) {
@@ -70,54 +76,46 @@ export class WasmGemm {
       else out.set(mem.subarray(c, c + n), o);
     }
   }
-}
 
-/** op(a) as 4-row panels, k x 4 each, row index fastest (rows past m are zeros). */
-function packA(a: Float32Array, offset: number, trans: boolean, m: number, k: number, mem: Float32Array, base: number): void {
-  let q = base;
-  for (let i0 = 0; i0 < m; i0 += MR) {
-    const rows = Math.min(MR, m - i0);
-    if (!trans && rows === MR) {
-      const r0 = offset + i0 * k;
-      for (let p = 0; p < k; p++, q += MR) {
-        mem[q] = a[r0 + p];
-        mem[q + 1] = a[r0 + k + p];
-        mem[q + 2] = a[r0 + 2 * k + p];
-        mem[q + 3] = a[r0 + 3 * k + p];
-      }
-      continue;
+  /** op(a) (m x k) as 4-row panels at the start of memory, the full ones from a copy of a at `scratch`. */
+  private packA(a: Float32Array, offset: number, trans: boolean, m: number, k: number, scratch: number): void {
+    const full = Math.floor(m / MR);
+    if (full > 0) {
+      this.view.set(a.subarray(offset, offset + m * k), scratch);
+      const pack = trans ? this.copyPanels : this.transposePanels;
+      // Transposed, panel i's group p is a[p][4i .. 4i + 3]; otherwise element p of rows 4i .. 4i + 3.
+      pack(scratch * 4, (trans ? m : k) * 4, (trans ? MR : MR * k) * 4, 0, MR * 4, MR * k * 4, full, k);
     }
-    for (let p = 0; p < k; p++) {
-      for (let r = 0; r < MR; r++, q++) {
-        const i = i0 + r;
-        mem[q] = r < rows ? (trans ? a[offset + p * m + i] : a[offset + i * k + p]) : 0;
+    if (full * MR < m) packEdge(a, offset, trans, m, k, MR, full, this.view, full * MR * k);
+  }
+
+  /** op(b) (k x n) as 8-column panels at `base`, two 4-column halves per panel. */
+  private packB(b: Float32Array, offset: number, trans: boolean, n: number, k: number, base: number, scratch: number): void {
+    const full = Math.floor(n / NR);
+    if (full > 0) {
+      this.view.set(b.subarray(offset, offset + n * k), scratch);
+      for (let half = 0; half < 2; half++) {
+        const dst = (base + half * 4) * 4;
+        if (trans) this.transposePanels((scratch + half * 4 * k) * 4, k * 4, NR * k * 4, dst, NR * 4, NR * k * 4, full, k);
+        else this.copyPanels((scratch + half * 4) * 4, n * 4, NR * 4, dst, NR * 4, NR * k * 4, full, k);
       }
     }
+    // op(b)^T is n x k, so its last columns are packed as rows of the transposed operand.
+    if (full * NR < n) packEdge(b, offset, !trans, n, k, NR, full, this.view, base + full * NR * k);
   }
 }
 
-/** op(b) as 8-column panels, k x 8 each, column index fastest (columns past n are zeros). */
-function packB(b: Float32Array, offset: number, trans: boolean, n: number, k: number, mem: Float32Array, base: number): void {
+/**
+ * The last, partial panel of op(x) (rows x k, `width` rows per panel, row index fastest), with zeros
+ * past the last row. For B it is called with op(b)^T, whose rows are op(b)'s columns.
+ */
+function packEdge(x: Float32Array, offset: number, trans: boolean, rows: number, k: number, width: number, panel: number, mem: Float32Array, base: number): void {
+  const first = panel * width;
   let q = base;
-  for (let j0 = 0; j0 < n; j0 += NR) {
-    const cols = Math.min(NR, n - j0);
-    if (trans && cols === NR) {
-      const r0 = offset + j0 * k;
-      for (let p = 0; p < k; p++, q += NR) {
-        for (let c = 0, from = r0 + p; c < NR; c++, from += k) mem[q + c] = b[from];
-      }
-      continue;
-    }
-    for (let p = 0; p < k; p++) {
-      if (!trans && cols === NR) {
-        const from = offset + p * n + j0;
-        for (let c = 0; c < NR; c++) mem[q++] = b[from + c];
-        continue;
-      }
-      for (let c = 0; c < NR; c++, q++) {
-        const j = j0 + c;
-        mem[q] = c < cols ? (trans ? b[offset + j * k + p] : b[offset + p * n + j]) : 0;
-      }
+  for (let p = 0; p < k; p++) {
+    for (let r = 0; r < width; r++, q++) {
+      const i = first + r;
+      mem[q] = i < rows ? (trans ? x[offset + p * rows + i] : x[offset + i * k + p]) : 0;
     }
   }
 }

@@ -114,8 +114,29 @@ export class Code {
   f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
     return this.simd(0x0d, ...lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => lane * 4 + byte)));
   }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
   f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  /** NaN in either operand gives NaN. */
+  f32x4Max(): this { return this.simd(0xe9); }
+  /** Rounds to the nearest integer, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  f32x4Lt(): this { return this.simd(0x43); }
+  f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Ge(): this { return this.simd(0x46); }
+  v128And(): this { return this.simd(0x4e); }
+  /** a & ~b */
+  v128AndNot(): this { return this.simd(0x4f); }
+  v128Or(): this { return this.simd(0x50); }
+  /** Lanes of the first operand where the mask (top) is set, of the second elsewhere. */
+  v128Bitselect(): this { return this.simd(0x52); }
+  i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   /** Relaxed SIMD: a * b + c, fused where the hardware has it. */
   f32x4RelaxedMadd(): this { return this.simd(0x105); }
   v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }

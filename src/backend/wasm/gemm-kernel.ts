@@ -1,4 +1,5 @@
 import { assemble, Code } from './assembler.js';
+import { epilogues } from './epilogue-kernel.js';
 import { copyPanels, transposePanels } from './pack-kernel.js';
 
 /** Rows and columns of the register block: 4 rows of A by 8 columns of B (two f32x4 per row). */
@@ -35,7 +36,7 @@ export function multiplyColumns(kernel: GemmKernel, product: PackedProduct, from
  * (row-major, rows ldcBytes apart), one 4x8 block at a time in eight f32x4 registers, in depth
  * passes of KC so that a block's panels stay in L1. A thread gives B and C already offset to its
  * share of the column panels. `fused` uses relaxed-SIMD multiply-add. The module also exports the
- * packing functions of pack-kernel.ts.
+ * packing functions of pack-kernel.ts and the epilogues of epilogue-kernel.ts.
  */
 export function gemmModule(fused: boolean, shared: boolean): Uint8Array {
   const code = new Code(7);
@@ -115,5 +116,5 @@ export function gemmModule(fused: boolean, shared: boolean): Uint8Array {
   code.get(p0).i32(KC).i32Add().set(p0);
   code.br(0).end().end();
   const memory = shared ? { minimumPages: 1, maximumPages: MAX_PAGES, shared: true } : { minimumPages: 1 };
-  return assemble([{ name: 'gemm', params: new Array<'i32'>(7).fill('i32'), results: [], code }, transposePanels(), copyPanels()], memory);
+  return assemble([{ name: 'gemm', params: new Array<'i32'>(7).fill('i32'), results: [], code }, transposePanels(), copyPanels(), ...epilogues()], memory);
 }

@@ -1,10 +1,19 @@
 import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
+import type { Activation } from '../kernels.js';
+import { ACTIVATIONS, type EpilogueKernel, epilogueName } from './epilogue-kernel.js';
 import type { PanelPacker } from './pack-kernel.js';
 import { threadPool, type ThreadPool } from './threads.js';
 
 const PAGE = 65536;
 /** Below this many multiply-adds (about a 256x256x256 product) a product stays on the calling thread: waking workers costs more (W1's 100x784x40 products ran slower on two threads). */
 const PARALLEL_WORK = 1 << 24;
+
+/** What the fused linear layer does to its product: act(product + bias). */
+export interface Epilogue {
+  bias: Float32Array | null;
+  activation: Activation;
+  alpha: number;
+}
 
 /**
  * Float32 GEMM through the WebAssembly micro-kernel: out[m, n] (+)= op(a)[m, k] op(b)[k, n]. The
@@ -18,6 +27,7 @@ export class WasmGemm {
   private readonly kernel: GemmKernel;
   private readonly transposePanels: PanelPacker;
   private readonly copyPanels: PanelPacker;
+  private readonly epilogues: Record<Activation, EpilogueKernel>;
   private readonly pool: ThreadPool | null;
   private view: Float32Array;
 
@@ -29,6 +39,7 @@ export class WasmGemm {
     this.kernel = instance.exports.gemm as GemmKernel;
     this.transposePanels = instance.exports.transposePanels as PanelPacker;
     this.copyPanels = instance.exports.copyPanels as PanelPacker;
+    this.epilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name)]])) as Record<Activation, EpilogueKernel>;
     this.view = new Float32Array(this.memory.buffer);
     this.pool = shared ? threadPool(threads, this.memory, module) : null;
   }
@@ -51,9 +62,13 @@ export class WasmGemm {
     return this.view;
   }
 
+  /**
+   * out (+)= op(a) op(b), op(a) m x k and op(b) k x n; `epilogue`, if given, applies a bias and an
+   * activation to the product in WebAssembly before it is copied out (the fused linear layer).
+   */
   multiply(
     a: Float32Array, aOffset: number, transA: boolean, b: Float32Array, bOffset: number, transB: boolean,
-    out: Float32Array, outOffset: number, m: number, n: number, k: number, accumulate: boolean,
+    out: Float32Array, outOffset: number, m: number, n: number, k: number, accumulate: boolean, epilogue?: Epilogue,
   ): void {
     const rowPanels = Math.ceil(m / MR);
     const colPanels = Math.ceil(n / NR);
@@ -62,13 +77,20 @@ export class WasmGemm {
     const ldc = colPanels * NR;
     const cBase = aSize + bSize;
     const scratch = cBase + rowPanels * MR * ldc;
-    const mem = this.reserve(scratch + k * Math.max(m, n));
+    const biasBase = scratch + k * Math.max(m, n);
+    const mem = this.reserve(biasBase + (epilogue === undefined ? 0 : ldc));
     const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k };
     this.packA(a, aOffset, transA, m, k, scratch);
     this.packB(b, bOffset, transB, n, k, aSize, scratch);
     if (k === 0) mem.fill(0, cBase, scratch);
     else if (this.pool !== null && m * n * k >= PARALLEL_WORK && colPanels > 1) this.pool.run(product, this.kernel);
     else multiplyColumns(this.kernel, product, 0, colPanels);
+    if (epilogue !== undefined) {
+      const { bias, activation, alpha } = epilogue;
+      mem.fill(0, biasBase, biasBase + ldc);
+      if (bias !== null) mem.set(bias.subarray(0, n), biasBase);
+      this.epilogues[activation](cBase * 4, m, ldc, ldc * 4, biasBase * 4, alpha);
+    }
     for (let i = 0; i < m; i++) {
       const c = cBase + i * ldc;
       const o = outOffset + i * n;

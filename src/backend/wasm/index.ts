@@ -1,5 +1,4 @@
 import type { TypedArray } from '../../base/dtype.js';
-import { applyActivation } from '../js/elementwise.js';
 import { forEachMatrix } from '../js/gemm.js';
 import { jsKernels, typedArrayBackend } from '../js/index.js';
 import type { LinearKernel, MatmulKernel } from '../kernels.js';
@@ -58,13 +57,9 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
     jsKernels.linear(kernel, inputs, outputs);
     return;
   }
-  wasmGemm().multiply(x, 0, false, weight, 0, true, out, 0, rows, outFeatures, inFeatures, false);
+  const epilogue = { bias: kernel.bias ? (bias as Float32Array) : null, activation, alpha };
+  wasmGemm().multiply(x, 0, false, weight, 0, true, out, 0, rows, outFeatures, inFeatures, false, epilogue);
   releaseLargeMemory();
-  for (let r = 0; r < rows; r++) {
-    const o = r * outFeatures;
-    if (kernel.bias) for (let j = 0; j < outFeatures; j++) out[o + j] += bias[j];
-    applyActivation(activation, out, o, o + outFeatures, alpha);
-  }
 }
 
 /**

@@ -1,18 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type GemmKernel, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
-import { FAILED, GENERATION, PENDING, PRODUCT, share, SLOTS } from './thread-control.js';
+import { chunkPanels, FAILED, GENERATION, NEXT, PENDING, PRODUCT, SLOTS } from './thread-control.js';
 import { installThreadPool, type ThreadPool } from './threads.js';
 
 /**
  * The worker: it instantiates the kernel on the shared memory and, each time the generation
- * counter moves, multiplies its share of the column panels of the published product. Plain
+ * counter moves, takes chunks of the column panels of the published product until none are left. Plain
  * JavaScript source, so that it runs the same from the built package and from the TypeScript
- * sources; the split is share()'s and the call multiplyColumns()'s.
+ * sources; the chunk size is chunkPanels()'s and the call multiplyColumns()'s.
  */
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, module, control: buffer, index, threads, slots } = workerData;
+const { memory, module, control: buffer, threads, slots } = workerData;
 const control = new Int32Array(buffer);
 let kernel = null;
 try {
@@ -27,10 +27,12 @@ while (kernel !== null) {
   if (generation === seen) continue;
   seen = generation;
   const [a, b, c, rowPanels, colPanels, k] = control.subarray(slots.PRODUCT, slots.PRODUCT + 6);
-  const from = Math.floor((index * colPanels) / threads);
-  const to = Math.floor(((index + 1) * colPanels) / threads);
+  const chunk = (${chunkPanels.toString()})(threads, colPanels);
   try {
-    if (to > from) kernel(a, b + from * k * ${NR * 4}, c + from * ${NR * 4}, rowPanels, to - from, k, colPanels * ${NR * 4});
+    for (let from = Atomics.add(control, slots.NEXT, chunk); from < colPanels; from = Atomics.add(control, slots.NEXT, chunk)) {
+      const to = Math.min(from + chunk, colPanels);
+      kernel(a, b + from * k * ${NR * 4}, c + from * ${NR * 4}, rowPanels, to - from, k, colPanels * ${NR * 4});
+    }
   } catch {
     Atomics.store(control, slots.FAILED, 1);
   }
@@ -50,14 +52,14 @@ class NodeThreadPool implements ThreadPool {
   private readonly workers: Worker[];
 
   constructor(readonly threads: number, memory: WebAssembly.Memory, module: WebAssembly.Module) {
-    this.workers = Array.from({ length: threads - 1 }, (_, i) => {
+    this.workers = Array.from({ length: threads - 1 }, () => {
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
         // None of the parent's flags: workers refuse per-process ones (--expose-gc, V8's, which they
         // share anyway), and the source is CommonJS (no --input-type=module).
         execArgv: [],
         // The compiled module itself, so that the workers share its optimized code.
-        workerData: { memory, module, control: this.control.buffer, index: i + 1, threads, slots: { GENERATION, PENDING, FAILED, PRODUCT } },
+        workerData: { memory, module, control: this.control.buffer, threads, slots: { GENERATION, PENDING, FAILED, NEXT, PRODUCT } },
       });
       worker.unref();
       return worker;
@@ -72,10 +74,13 @@ class NodeThreadPool implements ThreadPool {
     const { control } = this;
     [product.a, product.b, product.c, product.rowPanels, product.colPanels, product.k].forEach((v, i) => (control[PRODUCT + i] = v));
     Atomics.store(control, PENDING, this.workers.length);
+    Atomics.store(control, NEXT, 0);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
-    const [from, to] = share(0, this.threads, product.colPanels);
-    multiplyColumns(kernel, product, from, to);
+    const chunk = chunkPanels(this.threads, product.colPanels);
+    for (let from = Atomics.add(control, NEXT, chunk); from < product.colPanels; from = Atomics.add(control, NEXT, chunk)) {
+      multiplyColumns(kernel, product, from, Math.min(from + chunk, product.colPanels));
+    }
     const deadline = Date.now() + TIMEOUT_MS;
     for (let left = Atomics.load(control, PENDING); left !== 0; left = Atomics.load(control, PENDING)) {
       if (Atomics.load(control, FAILED) !== 0 || Date.now() > deadline) {

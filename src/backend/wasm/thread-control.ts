@@ -1,14 +1,20 @@
 /**
  * The shared Int32 slots through which the calling thread hands a product to the workers: a
- * generation counter they wait on, how many are still working, an error flag, and the product.
+ * generation counter they wait on, how many are still working, an error flag, the next column
+ * panel nobody has taken yet, and the product.
  */
 export const GENERATION = 0;
 export const PENDING = 1;
 export const FAILED = 2;
-export const PRODUCT = 3; // a, b, c, rowPanels, colPanels, k
+export const NEXT = 3;
+export const PRODUCT = 4; // a, b, c, rowPanels, colPanels, k
 export const SLOTS = PRODUCT + 6;
 
-/** Column panels [from, to) of thread `index` of `threads`: a fixed split, the same on every call. */
-export function share(index: number, threads: number, colPanels: number): [number, number] {
-  return [Math.floor((index * colPanels) / threads), Math.floor(((index + 1) * colPanels) / threads)];
+/**
+ * Threads take column panels in chunks of this many from the NEXT counter until none are left, so
+ * a thread that started late or shares its core does less of the product. Every element is still
+ * computed by one thread in the same order, so the result does not depend on who took what.
+ */
+export function chunkPanels(threads: number, colPanels: number): number {
+  return Math.max(1, Math.ceil(colPanels / (threads * 4)));
 }

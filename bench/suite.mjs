@@ -135,9 +135,18 @@ if (!BACKEND_NAMES.includes('wasm') && contenders.some((c) => c.startsWith('nabl
 }
 if (contenders.includes('nabla-wasm-all') && THREADS === 1) note('with --threads 1, nabla-wasm-1 and nabla-wasm-all are the same configuration');
 let torchVersion = null;
+/** The first Python that imports torch: $PYTHON, python3 on the PATH, then Debian's (python3-torch lives there, not in a pyenv). */
+let python = null;
 if (contenders.includes('torch')) {
-  const probe = spawnSync('python3', ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status === 0) torchVersion = probe.stdout.trim();
+  let probe = null;
+  for (const candidate of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    probe = spawnSync(candidate, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (probe.status === 0) {
+      python = candidate;
+      break;
+    }
+  }
+  if (python !== null) torchVersion = probe.stdout.trim();
   else {
     const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').at(-1) || `exit status ${probe.status}`);
     note(`pytorch: skipped (python3 -c "import numpy, torch" failed: ${why})`);
@@ -165,7 +174,7 @@ class Child {
     this.queue = [];
     this.exited = new Promise((resolve) => { this.onExit = resolve; });
     if (CONTENDERS[key].python) {
-      this.proc = spawn('python3', [TORCH, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      this.proc = spawn(python, [TORCH, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
       createInterface({ input: this.proc.stdout }).on('line', (line) => this.answer(JSON.parse(line)));
       this.send = (msg) => this.proc.stdin.write(`${JSON.stringify(msg)}\n`);
       this.close = () => this.proc.stdin.end();

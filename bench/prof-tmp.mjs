@@ -1,0 +1,14 @@
+import { DataLoader, loadFashionMnist } from '../dist/index.js';
+import { setupNabla } from './lib/nabla.mjs';
+const w = process.argv[2] ?? 'W1';
+const cfg = w === 'W1' ? { sizes: [784, 40, 30, 20, 10], lr: 0.1, momentum: 0.9, seed: 1, batch: 100 } : { sizes: [784, 512, 512, 10], lr: 0.05, momentum: 0.9, seed: 1, batch: 128, activation: 'relu', init: 'kaiming-uniform' };
+const { train: data } = await loadFashionMnist({ dataDir: "/work/shared/datasets", download: false });
+const nb = await setupNabla(cfg);
+const loader = new DataLoader(data, { batchSize: cfg.batch, shuffle: false });
+const batches = [...loader];
+for (let i = 0; i < 50; i++) nb.step(...batches[i]);
+const n = Math.min(batches.length, Number(process.argv[3] ?? 600));
+const t = performance.now();
+for (let i = 0; i < n; i++) nb.step(...batches[i % batches.length]);
+const s = (performance.now() - t) / 1000;
+console.log(w, nb.backend, ((n * cfg.batch) / s).toFixed(0), 'samples/s');

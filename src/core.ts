@@ -19,6 +19,11 @@ export { sum, mean, max, min, argmax, argmin, logsumexp, variance as var, std, t
 export { matmul } from './ops/matmul.js';
 export { reshape, flatten, permute, transpose, squeeze, unsqueeze, broadcastTo, slice, concat, stack, type SliceSpec } from './ops/shape.js';
 export { gather, oneHot } from './ops/indexing.js';
+export { asStrided, asStridedScatter } from './ops/strided.js';
+export { pad } from './ops/pad.js';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from './ops/conv.js';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d, type PoolOptions } from './ops/pool.js';
+export type { Padding, PerAxis } from './ops/window.js';
 export { linear, softmax, logSoftmax, softmaxCrossEntropy, dropout, type DropoutOptions, type Reduction } from './ops/nn.js';
 
 export * as init from './nn/init.js';
@@ -27,6 +32,9 @@ export { Parameter } from './nn/parameter.js';
 export { Linear, type LinearOptions } from './nn/layers/linear.js';
 export { Sequential } from './nn/layers/sequential.js';
 export { Dropout } from './nn/layers/dropout.js';
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './nn/layers/conv.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, GlobalAvgPool } from './nn/layers/pool.js';
+export { Residual } from './nn/layers/residual.js';
 export { Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax, Identity, Flatten, FusableActivation } from './nn/layers/activations.js';
 export { mlp, ACTIVATION_NAMES, MLP_ACTIVATIONS, type ActivationName, type MlpActivation, type MlpConfig, type MlpOptions } from './nn/mlp.js';
 export { summarize, type LayerSummary } from './nn/summary.js';

@@ -1,0 +1,171 @@
+import { isFloat } from '../base/dtype.js';
+import { checkOptions, describeValue } from '../base/options.js';
+import { formatShape, ShapeError, sizeOf, stridesOf } from '../base/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add } from './arithmetic.js';
+import { matmul } from './matmul.js';
+import { pad } from './pad.js';
+import { reshape, squeeze, transpose, unsqueeze } from './shape.js';
+import { asStrided, asStridedScatter } from './strided.js';
+import { axisNames, batchedInput, outputLength, type Padding, type PerAxis, perAxis, resolvePadding, torchPads } from './window.js';
+
+export interface ConvOptions {
+  /** Step between windows (default 1). */
+  stride?: PerAxis;
+  /** Zero padding (default 0): see Padding. */
+  padding?: Padding;
+  /** Spacing between kernel taps (default 1). */
+  dilation?: PerAxis;
+  /** Input and output channels split into this many independent groups (default 1; C_in for depthwise). */
+  groups?: number;
+}
+
+export interface ConvTransposeOptions {
+  stride?: PerAxis;
+  /** Removed from both ends of each axis of the full output (default 0): dilation (k - 1) - padding zeros of the equivalent convolution. */
+  padding?: PerAxis;
+  /** Added to one end of each axis, to pick among the output sizes a strided convolution maps to the same size (default 0; below the stride or the dilation). */
+  outputPadding?: PerAxis;
+  dilation?: PerAxis;
+  groups?: number;
+}
+
+const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
+const CONV_TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'dilation', 'groups'];
+
+/** 1-D convolution (cross-correlation, as in PyTorch): input [N, C_in, L], weight [C_out, C_in/groups, k]. */
+export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
+  return convolution('conv1d', 1, input, weight, bias, options);
+}
+
+/** 2-D convolution (cross-correlation, as in PyTorch): input [N, C_in, H, W], weight [C_out, C_in/groups, k_h, k_w]. */
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
+  return convolution('conv2d', 2, input, weight, bias, options);
+}
+
+/** The adjoint of conv1d in its input: input [N, C_in, L], weight [C_in, C_out/groups, k]. */
+export function convTranspose1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTransposeOptions = {}): Tensor {
+  return transposedConvolution('convTranspose1d', 1, input, weight, bias, options);
+}
+
+/** The adjoint of conv2d in its input: input [N, C_in, H, W], weight [C_in, C_out/groups, k_h, k_w]. */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTransposeOptions = {}): Tensor {
+  return transposedConvolution('convTranspose2d', 2, input, weight, bias, options);
+}
+
+interface Checked {
+  input: Tensor;
+  batched: boolean;
+  groups: number;
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+}
+
+/** The checks both convolutions share; `channelsPerGroup` is what weight.shape[1] must be. */
+function checkConv(op: string, d: number, x: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions | ConvTransposeOptions, inChannelAxis: 0 | 1): Checked {
+  const { batched } = batchedInput(op, x.shape, d);
+  const input = batched ? x : unsqueeze(x, 0);
+  if (weight.ndim !== d + 2) {
+    const layout = inChannelAxis === 1 ? `[C_out, C_in/groups, ${axisNames(d).map((a) => `k_${a.toLowerCase()}`).join(', ')}]` : `[C_in, C_out/groups, ${axisNames(d).map((a) => `k_${a.toLowerCase()}`).join(', ')}]`;
+    throw new ShapeError(`${op}: weight must be ${d + 2}-D ${layout}, got ${formatShape(weight.shape)}`);
+  }
+  if (!isFloat(input.dtype) || input.dtype !== weight.dtype || (bias !== null && bias.dtype !== weight.dtype)) {
+    throw new TypeError(`${op}: input, weight and bias must share one float dtype, got ${input.dtype}, ${weight.dtype}${bias ? `, ${bias.dtype}` : ''}`);
+  }
+  const { groups = 1 } = options;
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${describeValue(groups)}`);
+  const channels = input.shape[1];
+  if (inChannelAxis === 1) {
+    const [outChannels, perGroup] = weight.shape;
+    if (channels % groups !== 0 || outChannels % groups !== 0) {
+      throw new ShapeError(`${op}: ${channels} input and ${outChannels} output channels must both divide by groups = ${groups}`);
+    }
+    if (perGroup !== channels / groups) {
+      throw new ShapeError(`${op}: weight of shape ${formatShape(weight.shape)} takes ${perGroup} input channels per group, but the input of shape ${formatShape(x.shape)} has ${channels} channels in ${groups} group(s), ${channels / groups} each`);
+    }
+  } else {
+    if (weight.shape[0] !== channels) {
+      throw new ShapeError(`${op}: weight of shape ${formatShape(weight.shape)} takes ${weight.shape[0]} input channels, but the input of shape ${formatShape(x.shape)} has ${channels}`);
+    }
+    if (channels % groups !== 0) throw new ShapeError(`${op}: ${channels} input channels must divide by groups = ${groups}`);
+  }
+  const outChannels = inChannelAxis === 1 ? weight.shape[0] : weight.shape[1] * groups;
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new ShapeError(`${op}: bias must have shape [${outChannels}] (one per output channel), got ${formatShape(bias.shape)}`);
+  }
+  return {
+    input, batched, groups,
+    kernel: weight.shape.slice(2),
+    stride: perAxis(options.stride ?? 1, d, op, 'stride'),
+    dilation: perAxis(options.dilation ?? 1, d, op, 'dilation'),
+  };
+}
+
+/** y = bias + W * x by im2col: every window of the padded input as a column (one strided copy), then one batched product per group. */
+function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
+  checkOptions(options, CONV_OPTIONS, op);
+  const { input, batched, groups, kernel, stride, dilation } = checkConv(op, d, x, weight, bias, options, 1);
+  const { before, after } = resolvePadding(options.padding ?? 0, d, op, { kernel, dilation, stride });
+  const spatial = input.shape.slice(2);
+  const outSize = spatial.map((n, i) => outputLength(op, x.shape, i, d, { n, kernel: kernel[i], stride: stride[i], dilation: dilation[i], before: before[i], after: after[i] }));
+  const padded = pad(input, torchPads(before, after));
+  const [batch, channels] = input.shape;
+  const outChannels = weight.shape[0];
+  const perGroup = channels / groups;
+  const s = stridesOf(padded.shape);
+  const spatialStrides = s.slice(2);
+  const windows = asStrided(
+    padded,
+    [batch, groups, perGroup, ...kernel, ...outSize],
+    [s[0], perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), ...spatialStrides.map((st, i) => stride[i] * st)],
+  );
+  const taps = perGroup * sizeOf(kernel);
+  const columns = reshape(windows, [batch, groups, taps, sizeOf(outSize)]);
+  const product = matmul(reshape(weight, [groups, outChannels / groups, taps]), columns);
+  return finish(reshape(product, [batch, outChannels, ...outSize]), bias, batched);
+}
+
+/** y = bias + W^T x scattered back through the windows (col2im), cropped by the padding. */
+function transposedConvolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Tensor | null, options: ConvTransposeOptions): Tensor {
+  checkOptions(options, CONV_TRANSPOSE_OPTIONS, op);
+  const { input, batched, groups, kernel, stride, dilation } = checkConv(op, d, x, weight, bias, options, 0);
+  const padding = perAxis(options.padding ?? 0, d, op, 'padding', 0);
+  const outputPadding = perAxis(options.outputPadding ?? 0, d, op, 'outputPadding', 0);
+  outputPadding.forEach((p, i) => {
+    if (p >= Math.max(stride[i], dilation[i])) {
+      throw new RangeError(`${op}: outputPadding (${p} along ${axisNames(d)[i]}) must be smaller than the stride (${stride[i]}) or the dilation (${dilation[i]})`);
+    }
+  });
+  const [batch, channels] = input.shape;
+  const spatial = input.shape.slice(2);
+  const perGroup = channels / groups;
+  const outPerGroup = weight.shape[1];
+  const outChannels = outPerGroup * groups;
+  const full = spatial.map((n, i) => (n - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1);
+  const outSize = full.map((f, i) => f - 2 * padding[i] + outputPadding[i]);
+  outSize.forEach((n, i) => {
+    if (n <= 0) {
+      const name = axisNames(d)[i];
+      throw new ShapeError(`${op}: input of shape ${formatShape(x.shape)} gives an empty output along ${name}: (${name} - 1)*stride - 2*padding + dilation*(kernel-1) + outputPadding + 1 = (${spatial[i]} - 1)*${stride[i]} - 2*${padding[i]} + ${dilation[i]}*(${kernel[i]}-1) + ${outputPadding[i]} + 1 = ${n}`);
+    }
+  });
+  const taps = outPerGroup * sizeOf(kernel);
+  const w = transpose(reshape(weight, [groups, perGroup, taps]), 1, 2);
+  const columns = matmul(w, reshape(input, [batch, groups, perGroup, sizeOf(spatial)]));
+  const fullShape = [batch, outChannels, ...full];
+  const s = stridesOf(fullShape);
+  const spatialStrides = s.slice(2);
+  const scattered = asStridedScatter(
+    reshape(columns, [batch, groups, outPerGroup, ...kernel, ...spatial]),
+    fullShape,
+    [s[0], outPerGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), ...spatialStrides.map((st, i) => stride[i] * st)],
+  );
+  const cropped = pad(scattered, torchPads(padding.map((p) => -p), padding.map((p, i) => outputPadding[i] - p)));
+  return finish(cropped, bias, batched);
+}
+
+function finish(y: Tensor, bias: Tensor | null, batched: boolean): Tensor {
+  const withBias = bias === null ? y : add(y, reshape(bias, [bias.shape[0], ...y.shape.slice(2).map(() => 1)]));
+  return batched ? withBias : squeeze(withBias, 0);
+}

@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from './arithmetic.js';
 import { matmul } from './matmul.js';
 import { pad } from './pad.js';
-import { reshape, squeeze, transpose, unsqueeze } from './shape.js';
+import { permute, reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { asStrided, asStridedScatter } from './strided.js';
 import { axisNames, batchedInput, outputLength, type Padding, type PerAxis, perAxis, resolvePadding, torchPads } from './window.js';
 
@@ -102,7 +102,7 @@ function checkConv(op: string, d: number, x: Tensor, weight: Tensor, bias: Tenso
   };
 }
 
-/** y = bias + W * x by im2col: every window of the padded input as a column (one strided copy), then one batched product per group. */
+/** y = bias + W * x by im2col: every window of the padded input as a column (one strided copy), then one product per group. */
 function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
   checkOptions(options, CONV_OPTIONS, op);
   const { input, batched, groups, kernel, stride, dilation } = checkConv(op, d, x, weight, bias, options, 1);
@@ -115,15 +115,18 @@ function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Ten
   const perGroup = channels / groups;
   const s = stridesOf(padded.shape);
   const spatialStrides = s.slice(2);
+  // Columns [G, C_in/G * prod(k), N * prod(out)]: the batch joins the product's columns, so each
+  // group is one large product instead of one small product per sample.
   const windows = asStrided(
     padded,
-    [batch, groups, perGroup, ...kernel, ...outSize],
-    [s[0], perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), ...spatialStrides.map((st, i) => stride[i] * st)],
+    [groups, perGroup, ...kernel, batch, ...outSize],
+    [perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), s[0], ...spatialStrides.map((st, i) => stride[i] * st)],
   );
   const taps = perGroup * sizeOf(kernel);
-  const columns = reshape(windows, [batch, groups, taps, sizeOf(outSize)]);
+  const columns = reshape(windows, [groups, taps, batch * sizeOf(outSize)]);
   const product = matmul(reshape(weight, [groups, outChannels / groups, taps]), columns);
-  return finish(reshape(product, [batch, outChannels, ...outSize]), bias, batched);
+  const y = permute(reshape(product, [groups, outChannels / groups, batch, sizeOf(outSize)]), [2, 0, 1, 3]);
+  return finish(reshape(y, [batch, outChannels, ...outSize]), bias, batched);
 }
 
 /** y = bias + W^T x scattered back through the windows (col2im), cropped by the padding. */
@@ -152,14 +155,15 @@ function transposedConvolution(op: string, d: number, x: Tensor, weight: Tensor,
   });
   const taps = outPerGroup * sizeOf(kernel);
   const w = transpose(reshape(weight, [groups, perGroup, taps]), 1, 2);
-  const columns = matmul(w, reshape(input, [batch, groups, perGroup, sizeOf(spatial)]));
+  const byGroup = permute(reshape(input, [batch, groups, perGroup, sizeOf(spatial)]), [1, 2, 0, 3]);
+  const columns = matmul(w, reshape(byGroup, [groups, perGroup, batch * sizeOf(spatial)]));
   const fullShape = [batch, outChannels, ...full];
   const s = stridesOf(fullShape);
   const spatialStrides = s.slice(2);
   const scattered = asStridedScatter(
-    reshape(columns, [batch, groups, outPerGroup, ...kernel, ...spatial]),
+    reshape(columns, [groups, outPerGroup, ...kernel, batch, ...spatial]),
     fullShape,
-    [s[0], outPerGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), ...spatialStrides.map((st, i) => stride[i] * st)],
+    [outPerGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), s[0], ...spatialStrides.map((st, i) => stride[i] * st)],
   );
   const cropped = pad(scattered, torchPads(padding.map((p) => -p), padding.map((p, i) => outputPadding[i] - p)));
   return finish(cropped, bias, batched);

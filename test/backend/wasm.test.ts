@@ -49,6 +49,25 @@ describe('wasm backend against the js kernels', () => {
     }
   });
 
+  it('products wider than one packed block of B (about 2^18 floats) in every variant, accumulating, and the fused linear bias per block', () => {
+    const [m, n, k] = [7, 1003, 300];
+    for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      const a = nb.randn([transA ? k : m, transA ? m : k], { generator: g });
+      const b = nb.randn([transB ? n : k, transB ? k : n], { generator: g });
+      const [expected, actual] = both((backend) => {
+        const out = nb.Tensor.full([m, n], 1, 'float32', backend);
+        backend.run({ op: 'matmul', m, n, k, transA, transB, accumulate: true }, [on(backend, a).storage, on(backend, b).storage], [out.storage]);
+        return out;
+      });
+      allclose(actual, expected, 1e-4, 1e-4);
+    }
+    const x = nb.randn([m, k], { generator: g });
+    const w = nb.randn([n, k], { generator: g });
+    const bias = nb.randn([n], { generator: g });
+    const [expected, actual] = both((backend) => nb.linear(on(backend, x), on(backend, w), on(backend, bias), { activation: 'sigmoid' }));
+    allclose(actual, expected, 1e-5, 1e-5);
+  });
+
   it('batched and broadcast matmul, one dispatch', () => {
     const a = nb.randn([3, 1, 5, 7], { generator: g });
     const b = nb.randn([4, 7, 6], { generator: g });

@@ -2,6 +2,33 @@ import type { TypedArray } from '../../base/dtype.js';
 import type { Shape } from '../../base/shape.js';
 import type { CopyKernel } from '../kernels.js';
 
+/** Axes of a multi-operand walk after dropping size-1 axes and merging adjacent ones contiguous in every operand. */
+interface MergedAxes {
+  dims: number[];
+  /** dimStrides[operand][axis] */
+  dimStrides: number[][];
+}
+
+/** null when the index space is empty. */
+function mergeAxes(shape: Shape, strides: readonly Shape[]): MergedAxes | null {
+  const dims: number[] = [];
+  const dimStrides: number[][] = strides.map(() => []);
+  for (let axis = 0; axis < shape.length; axis++) {
+    if (shape[axis] === 1) continue;
+    if (shape[axis] === 0) return null;
+    const last = dims.length - 1;
+    const mergeable = last >= 0 && strides.every((s, o) => dimStrides[o][last] === s[axis] * shape[axis]);
+    if (mergeable) {
+      dims[last] *= shape[axis];
+      for (let o = 0; o < strides.length; o++) dimStrides[o][last] = strides[o][axis];
+    } else {
+      dims.push(shape[axis]);
+      for (let o = 0; o < strides.length; o++) dimStrides[o].push(strides[o][axis]);
+    }
+  }
+  return { dims, dimStrides };
+}
+
 /**
  * Walks a multi-dimensional index space one innermost row at a time, for several operands that
  * each have their own strides (0 along broadcast axes). Adjacent axes that are contiguous in every
@@ -16,21 +43,9 @@ export function forEachRow(
   baseOffsets?: readonly number[],
 ): void {
   const operands = strides.length;
-  const dims: number[] = [];
-  const dimStrides: number[][] = strides.map(() => []);
-  for (let axis = 0; axis < shape.length; axis++) {
-    if (shape[axis] === 1) continue;
-    if (shape[axis] === 0) return;
-    const last = dims.length - 1;
-    const mergeable = last >= 0 && strides.every((s, o) => dimStrides[o][last] === s[axis] * shape[axis]);
-    if (mergeable) {
-      dims[last] *= shape[axis];
-      for (let o = 0; o < operands; o++) dimStrides[o][last] = strides[o][axis];
-    } else {
-      dims.push(shape[axis]);
-      for (let o = 0; o < operands; o++) dimStrides[o].push(strides[o][axis]);
-    }
-  }
+  const merged = mergeAxes(shape, strides);
+  if (merged === null) return;
+  const { dims, dimStrides } = merged;
   const offsets = baseOffsets ? [...baseOffsets] : new Array<number>(operands).fill(0);
   if (dims.length === 0) {
     visit(offsets, 1, new Array<number>(operands).fill(0));
@@ -55,15 +70,47 @@ export function forEachRow(
   }
 }
 
+/**
+ * Strided copy (or accumulation). The two innermost merged axes run as plain nested loops and the
+ * rest as an odometer, so that short rows (im2col's, one per kernel tap and output row) do not each
+ * pay a call: convolutions are mostly this kernel.
+ */
+/** From this length a contiguous row is copied by TypedArray.set (a memcpy); below, the loop is cheaper than the view it needs. */
+const LONG_ROW = 64;
+
 export function copy(kernel: CopyKernel, [src]: readonly TypedArray[], [dst]: readonly TypedArray[]): void {
   const { shape, srcOffset, srcStrides, dstOffset, dstStrides, accumulate } = kernel;
-  forEachRow(shape, [srcStrides, dstStrides], ([s0, d0], n, [ss, ds]) => {
-    if (accumulate) {
-      for (let i = 0, s = s0, d = d0; i < n; i++, s += ss, d += ds) dst[d] += src[s];
-    } else if (ss === 1 && ds === 1) {
-      dst.set(src.subarray(s0, s0 + n) as never, d0);
-    } else {
-      for (let i = 0, s = s0, d = d0; i < n; i++, s += ss, d += ds) dst[d] = src[s];
+  const merged = mergeAxes(shape, [srcStrides, dstStrides]);
+  if (merged === null) return;
+  const { dims, dimStrides: [ss, ds] } = merged;
+  while (dims.length < 2) {
+    dims.unshift(1);
+    ss.unshift(0);
+    ds.unshift(0);
+  }
+  const outer = dims.length - 2;
+  const [rows, cols] = [dims[outer], dims[outer + 1]];
+  const [sr, sc, dr, dc] = [ss[outer], ss[outer + 1], ds[outer], ds[outer + 1]];
+  const counter = new Array<number>(outer).fill(0);
+  let s0 = srcOffset;
+  let d0 = dstOffset;
+  for (;;) {
+    for (let r = 0, sRow = s0, dRow = d0; r < rows; r++, sRow += sr, dRow += dr) {
+      if (!accumulate && sc === 1 && dc === 1 && cols >= LONG_ROW) dst.set(src.subarray(sRow, sRow + cols) as never, dRow);
+      else if (accumulate) for (let c = 0, s = sRow, d = dRow; c < cols; c++, s += sc, d += dc) dst[d] += src[s];
+      else for (let c = 0, s = sRow, d = dRow; c < cols; c++, s += sc, d += dc) dst[d] = src[s];
     }
-  }, [srcOffset, dstOffset]);
+    let axis = outer - 1;
+    while (axis >= 0) {
+      counter[axis]++;
+      s0 += ss[axis];
+      d0 += ds[axis];
+      if (counter[axis] < dims[axis]) break;
+      s0 -= ss[axis] * dims[axis];
+      d0 -= ds[axis] * dims[axis];
+      counter[axis] = 0;
+      axis--;
+    }
+    if (axis < 0) return;
+  }
 }

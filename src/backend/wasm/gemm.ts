@@ -7,6 +7,14 @@ import { threadPool, type ThreadPool } from './threads.js';
 const PAGE = 65536;
 /** Below this many multiply-adds (about a 256x256x256 product) a product stays on the calling thread: waking workers costs more (W1's 100x784x40 products ran slower on two threads). */
 const PARALLEL_WORK = 1 << 24;
+/**
+ * op(b) is packed this many floats (1 MiB) at a time, a block of columns, so that a product with a
+ * long side (a convolution's columns for a whole batch) needs little memory and its packed block
+ * stays in cache while op(a) streams past it.
+ */
+const BLOCK_FLOATS = 1 << 18;
+/** Rows of the product shorter than this are copied out by a loop rather than through a view. */
+const SHORT_ROW = 32;
 
 /** What the fused linear layer does to its product: act(product + bias). */
 export interface Epilogue {
@@ -65,37 +73,44 @@ export class WasmGemm {
   /**
    * out (+)= op(a) op(b), op(a) m x k and op(b) k x n; `epilogue`, if given, applies a bias and an
    * activation to the product in WebAssembly before it is copied out (the fused linear layer).
+   * op(a) is packed once; op(b) a block of columns at a time (see BLOCK_FLOATS).
    */
   multiply(
     a: Float32Array, aOffset: number, transA: boolean, b: Float32Array, bOffset: number, transB: boolean,
     out: Float32Array, outOffset: number, m: number, n: number, k: number, accumulate: boolean, epilogue?: Epilogue,
   ): void {
     const rowPanels = Math.ceil(m / MR);
-    const colPanels = Math.ceil(n / NR);
+    const blockCols = Math.min(Math.ceil(n / NR), Math.max(1, Math.floor(BLOCK_FLOATS / (NR * Math.max(k, 1))))) * NR;
     const aSize = rowPanels * MR * k;
-    const bSize = colPanels * NR * k;
-    const ldc = colPanels * NR;
+    const bSize = blockCols * k;
     const cBase = aSize + bSize;
-    const scratch = cBase + rowPanels * MR * ldc;
-    const biasBase = scratch + k * Math.max(m, n);
-    const mem = this.reserve(biasBase + (epilogue === undefined ? 0 : ldc));
-    const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k };
+    const scratch = cBase + rowPanels * MR * blockCols;
+    const biasBase = scratch + k * Math.max(m, blockCols);
+    const mem = this.reserve(biasBase + (epilogue === undefined ? 0 : blockCols));
     this.packA(a, aOffset, transA, m, k, scratch);
-    this.packB(b, bOffset, transB, n, k, aSize, scratch);
-    if (k === 0) mem.fill(0, cBase, scratch);
-    else if (this.pool !== null && m * n * k >= PARALLEL_WORK && colPanels > 1) this.pool.run(product, this.kernel);
-    else multiplyColumns(this.kernel, product, 0, colPanels);
-    if (epilogue !== undefined) {
-      const { bias, activation, alpha } = epilogue;
-      mem.fill(0, biasBase, biasBase + ldc);
-      if (bias !== null) mem.set(bias.subarray(0, n), biasBase);
-      this.epilogues[activation](cBase * 4, m, ldc, ldc * 4, biasBase * 4, alpha);
-    }
-    for (let i = 0; i < m; i++) {
-      const c = cBase + i * ldc;
-      const o = outOffset + i * n;
-      if (accumulate) for (let j = 0; j < n; j++) out[o + j] += mem[c + j];
-      else out.set(mem.subarray(c, c + n), o);
+    const parallel = this.pool !== null && m * n * k >= PARALLEL_WORK;
+    for (let j0 = 0; j0 < n; j0 += blockCols) {
+      const cols = Math.min(blockCols, n - j0);
+      const colPanels = Math.ceil(cols / NR);
+      const ldc = colPanels * NR;
+      const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k };
+      this.packB(b, bOffset + (transB ? j0 * k : j0), transB, cols, transB ? k : n, k, aSize, scratch);
+      if (k === 0) mem.fill(0, cBase, scratch);
+      else if (parallel && colPanels > 1) this.pool!.run(product, this.kernel);
+      else multiplyColumns(this.kernel, product, 0, colPanels);
+      if (epilogue !== undefined) {
+        const { bias, activation, alpha } = epilogue;
+        mem.fill(0, biasBase, biasBase + ldc);
+        if (bias !== null) mem.set(bias.subarray(j0, j0 + cols), biasBase);
+        this.epilogues[activation](cBase * 4, m, ldc, ldc * 4, biasBase * 4, alpha);
+      }
+      for (let i = 0; i < m; i++) {
+        const c = cBase + i * ldc;
+        const o = outOffset + i * n + j0;
+        if (accumulate) for (let j = 0; j < cols; j++) out[o + j] += mem[c + j];
+        else if (cols < SHORT_ROW) for (let j = 0; j < cols; j++) out[o + j] = mem[c + j];
+        else out.set(mem.subarray(c, c + cols), o);
+      }
     }
   }
 
@@ -111,19 +126,23 @@ export class WasmGemm {
     if (full * MR < m) packEdge(a, offset, trans, m, k, MR, full, this.view, full * MR * k);
   }
 
-  /** op(b) (k x n) as 8-column panels at `base`, two 4-column halves per panel. */
-  private packB(b: Float32Array, offset: number, trans: boolean, n: number, k: number, base: number, scratch: number): void {
+  /**
+   * `n` columns of op(b) (k x n) as 8-column panels at `base`, two 4-column halves per panel, from
+   * a compact copy at `scratch`. Stored rows are `ld` apart: b is [n, ld] when transposed (a block
+   * of its rows), [k, ld] otherwise (a block of its columns, copied row by row).
+   */
+  private packB(b: Float32Array, offset: number, trans: boolean, n: number, ld: number, k: number, base: number, scratch: number): void {
+    const view = this.view;
+    if (trans || ld === n) view.set(b.subarray(offset, offset + n * k), scratch);
+    else for (let p = 0; p < k; p++) view.set(b.subarray(offset + p * ld, offset + p * ld + n), scratch + p * n);
     const full = Math.floor(n / NR);
-    if (full > 0) {
-      this.view.set(b.subarray(offset, offset + n * k), scratch);
-      for (let half = 0; half < 2; half++) {
-        const dst = (base + half * 4) * 4;
-        if (trans) this.transposePanels((scratch + half * 4 * k) * 4, k * 4, NR * k * 4, dst, NR * 4, NR * k * 4, full, k);
-        else this.copyPanels((scratch + half * 4) * 4, n * 4, NR * 4, dst, NR * 4, NR * k * 4, full, k);
-      }
+    for (let half = 0; half < 2 && full > 0; half++) {
+      const dst = (base + half * 4) * 4;
+      if (trans) this.transposePanels((scratch + half * 4 * k) * 4, k * 4, NR * k * 4, dst, NR * 4, NR * k * 4, full, k);
+      else this.copyPanels((scratch + half * 4) * 4, n * 4, NR * 4, dst, NR * 4, NR * k * 4, full, k);
     }
     // op(b)^T is n x k, so its last columns are packed as rows of the transposed operand.
-    if (full * NR < n) packEdge(b, offset, !trans, n, k, NR, full, this.view, base + full * NR * k);
+    if (full * NR < n) packEdge(view, scratch, !trans, n, k, NR, full, view, base + full * NR * k);
   }
 }
 

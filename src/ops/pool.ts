@@ -39,15 +39,18 @@ export const avgPool1d = (input: Tensor, options: PoolOptions | PerAxis): Tensor
 /** Mean over each window of [N, C, H, W] (or [C, H, W]). */
 export const avgPool2d = (input: Tensor, options: PoolOptions | PerAxis): Tensor => avgPool('avgPool2d', 2, input, options);
 
+/** Where windowsOf puts the elements of each window. */
+const WINDOW_AXIS = 2;
+
 interface Windows {
-  /** [N, C, ...out, window] */
+  /** [N, C, window, ...out] */
   windows: Tensor;
   batched: boolean;
   outSize: number[];
   geometry: { kernel: number[]; stride: number[]; before: number[]; after: number[] };
 }
 
-/** Every window of the padded input, the window's elements along the last axis. */
+/** Every window of the padded input, the window's elements along WINDOW_AXIS. */
 function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis, allowed: readonly string[], fill: number): Windows {
   const options: PoolOptions = typeof raw === 'number' || Array.isArray(raw) ? { kernelSize: raw as PerAxis } : (raw as PoolOptions);
   checkOptions(options, allowed, op);
@@ -72,14 +75,15 @@ function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis,
   const padded = pad(input, torchPads(before, after.map((a, i) => Math.max(a, reach[i]))), fill);
   const s = stridesOf(padded.shape).slice(2);
   const [batch, channels] = input.shape;
-  const view = asStrided(padded, [batch, channels, ...outSize, ...kernel], [stridesOf(padded.shape)[0], stridesOf(padded.shape)[1], ...s.map((st, i) => stride[i] * st), ...s.map((st, i) => dilation[i] * st)]);
-  return { windows: reshape(view, [batch, channels, ...outSize, sizeOf(kernel)]), batched, outSize, geometry: { kernel, stride, before, after } };
+  // Window elements before output positions, so that the copy's inner rows run along the output.
+  const view = asStrided(padded, [batch, channels, ...kernel, ...outSize], [stridesOf(padded.shape)[0], stridesOf(padded.shape)[1], ...s.map((st, i) => dilation[i] * st), ...s.map((st, i) => stride[i] * st)]);
+  return { windows: reshape(view, [batch, channels, sizeOf(kernel), ...outSize]), batched, outSize, geometry: { kernel, stride, before, after } };
 }
 
 function maxPool(op: string, d: number, x: Tensor, options: PoolOptions | PerAxis): Tensor {
   const { windows, batched } = windowsOf(op, d, x, options, MAX_OPTIONS, -Infinity);
-  const winner = argmax(windows.detach(), -1, true);
-  const y = squeeze(gather(windows, -1, winner), -1);
+  const winner = argmax(windows.detach(), WINDOW_AXIS, true);
+  const y = squeeze(gather(windows, WINDOW_AXIS, winner), WINDOW_AXIS);
   return batched ? y : squeeze(y, 0);
 }
 
@@ -93,7 +97,7 @@ function avgPool(op: string, d: number, x: Tensor, options: PoolOptions | PerAxi
   }
   const spatial = (batched ? x.shape : [1, ...x.shape]).slice(2);
   const divisor = divisorOverride ?? divisors(spatial, outSize, geometry, countIncludePad);
-  const y = div(sum(windows, -1), typeof divisor === 'number' ? divisor : Tensor.fromValues(divisor, outSize, x.dtype, x.backend));
+  const y = div(sum(windows, WINDOW_AXIS), typeof divisor === 'number' ? divisor : Tensor.fromValues(divisor, outSize, x.dtype, x.backend));
   return batched ? y : squeeze(y, 0);
 }
 

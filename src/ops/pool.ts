@@ -82,8 +82,11 @@ function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis,
 
 function maxPool(op: string, d: number, x: Tensor, options: PoolOptions | PerAxis): Tensor {
   const { windows, batched } = windowsOf(op, d, x, options, MAX_OPTIONS, -Infinity);
-  const winner = argmax(windows.detach(), WINDOW_AXIS, true);
-  const y = squeeze(gather(windows, WINDOW_AXIS, winner), WINDOW_AXIS);
+  // An empty batch (or no channels) has no maxima, and argmax refuses an empty tensor: the empty
+  // sum has the output's shape (PyTorch returns the empty output too).
+  const y = windows.size === 0
+    ? sum(windows, WINDOW_AXIS)
+    : squeeze(gather(windows, WINDOW_AXIS, argmax(windows.detach(), WINDOW_AXIS, true)), WINDOW_AXIS);
   return batched ? y : squeeze(y, 0);
 }
 

@@ -1,17 +1,23 @@
 import { noGrad } from '../autograd/graph.js';
+import { checkOptions, describeValue } from '../base/options.js';
 import { formatShape, shapesEqual, stridesOf } from '../base/shape.js';
 import { copyKernel } from '../ops/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
 import { Parameter } from './parameter.js';
 
+const BUFFER_OPTIONS = ['persistent'];
+
 /**
  * Base class of layers and models, as in PyTorch: parameters and child modules are discovered from
  * the instance's fields (arrays of modules included), in declaration order, and named with dots
- * (`0.weight`, `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name.
+ * (`0.weight`, `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name. Buffers
+ * (state that is not learned, such as running statistics) are declared with registerBuffer.
  */
 export abstract class Module {
   training = true;
+  /** Registered buffers in registration order: state-dict name -> the field holding the tensor. */
+  readonly #buffers = new Map<string, { field: string; persistent: boolean }>();
 
   /** The computation; modules may take several tensors (an input and a mask, an input and a state). */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -54,6 +60,55 @@ export abstract class Module {
     return [...this.namedParameters()].map(([, p]) => p);
   }
 
+  /**
+   * Declares a buffer, as PyTorch's register_buffer: a tensor that is part of the module's state
+   * but not learned (running statistics), or null for one that is absent. `name` is its state-dict
+   * name (`running_mean`); the tensor lives in the field of that name in camelCase
+   * (`this.runningMean`; declare it as `declare runningMean: Tensor | null`), which may be
+   * reassigned. Persistent buffers (the default) are saved by stateDict() and required by loadStateDict().
+   */
+  registerBuffer(name: string, tensor: Tensor | null, options: { persistent?: boolean } = {}): void {
+    const { persistent = true } = checkOptions(options, BUFFER_OPTIONS, 'registerBuffer');
+    if (typeof name !== 'string' || name === '') throw new TypeError(`registerBuffer: the buffer name must be a non-empty string, got ${describeValue(name)}`);
+    if (name.includes('.')) throw new Error(`registerBuffer: buffer name '${name}' must not contain '.'`);
+    if ((tensor !== null && !(tensor instanceof Tensor)) || tensor instanceof Parameter) {
+      throw new TypeError(`registerBuffer: buffer '${name}' must be a Tensor (not a Parameter) or null, got ${describeValue(tensor)}`);
+    }
+    if (typeof persistent !== 'boolean') throw new TypeError(`registerBuffer: persistent must be a boolean, got ${describeValue(persistent)}`);
+    const field = name.replace(/(?<=[A-Za-z0-9])_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const fields = this as unknown as Record<string, unknown>;
+    if (!this.#buffers.has(name) && fields[field] !== undefined) throw new Error(`registerBuffer: attribute '${field}' already exists`);
+    this.#buffers.set(name, { field, persistent });
+    fields[field] = tensor;
+  }
+
+  /** Buffers with their dotted names (null ones skipped); a tensor in several buffers comes once unless `removeDuplicate` is false. */
+  *namedBuffers(prefix = '', removeDuplicate = true): Generator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
+    for (const [name, t] of this.allNamedBuffers(prefix)) {
+      if (removeDuplicate && seen.has(t)) continue;
+      seen.add(t);
+      yield [name, t];
+    }
+  }
+
+  private *allNamedBuffers(prefix: string): Generator<[string, Tensor]> {
+    for (const [name, t] of this.ownBuffers(false)) yield [prefix + name, t];
+    for (const [name, child] of this.namedChildren()) yield* child.allNamedBuffers(`${prefix}${name}.`);
+  }
+
+  private *ownBuffers(persistentOnly: boolean): Generator<[string, Tensor]> {
+    const fields = this as unknown as Record<string, unknown>;
+    for (const [name, { field, persistent }] of this.#buffers) {
+      const value = fields[field];
+      if (value instanceof Tensor && (persistent || !persistentOnly)) yield [name, value];
+    }
+  }
+
+  buffers(): Tensor[] {
+    return [...this.namedBuffers()].map(([, t]) => t);
+  }
+
   /** Total number of scalar parameters. */
   numParameters(): number {
     return this.parameters().reduce((n, p) => n + p.size, 0);
@@ -78,7 +133,6 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** Parameters by dotted name (shared storage, detached from the graph); tied weights under each of their names, as in PyTorch. */
   /**
    * This layer and `next` computed as one (Linear then an elementwise activation is one kernel), or
    * null, the default. Sequential asks each layer about the one after it.
@@ -87,16 +141,30 @@ export abstract class Module {
     return null;
   }
 
+  /**
+   * Parameters and persistent buffers by dotted name (shared storage, detached from the graph), in
+   * PyTorch's order: each module's parameters, then its buffers, then its children's; tied weights
+   * under each of their names, as in PyTorch.
+   */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries([...this.namedParameters('', false)].map(([name, p]) => [name, p.detach()]));
+    return Object.fromEntries([...this.stateEntries('')].map(([name, t]) => [name, t.detach()]));
+  }
+
+  private *stateEntries(prefix: string): Generator<[string, Tensor]> {
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Parameter) yield [prefix + key, value];
+    }
+    for (const [name, t] of this.ownBuffers(true)) yield [prefix + name, t];
+    for (const [name, child] of this.namedChildren()) yield* child.stateEntries(`${prefix}${name}.`);
   }
 
   /**
-   * Copies values into the parameters; every name and shape must match (strict, as in PyTorch).
-   * Everything is checked before anything is copied, so a failed load leaves the model unchanged.
+   * Copies values into the parameters and persistent buffers, in place; every name and shape must
+   * match (strict, as in PyTorch). Everything is checked before anything is copied, so a failed
+   * load leaves the model unchanged.
    */
   loadStateDict(state: Record<string, Tensor>): void {
-    const own = new Map(this.namedParameters('', false));
+    const own = new Map(this.stateEntries(''));
     const missing = [...own.keys()].filter((k) => !(k in state));
     const unexpected = Object.keys(state).filter((k) => !own.has(k));
     if (missing.length > 0 || unexpected.length > 0) {
@@ -105,14 +173,14 @@ export abstract class Module {
       if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
       throw new Error(`loadStateDict: ${parts.join('; ')}`);
     }
-    for (const [name, p] of own) {
+    for (const [name, t] of own) {
       const value = state[name];
-      if (!shapesEqual(value.shape, p.shape)) {
-        throw new Error(`loadStateDict: ${name} has shape ${formatShape(value.shape)} in the state dict but ${formatShape(p.shape)} in the model`);
+      if (!shapesEqual(value.shape, t.shape)) {
+        throw new Error(`loadStateDict: ${name} has shape ${formatShape(value.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
       }
     }
     noGrad(() => {
-      for (const [name, p] of own) copyInto(p, state[name]);
+      for (const [name, t] of own) copyInto(t, state[name]);
     });
   }
 

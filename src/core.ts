@@ -32,6 +32,10 @@ export { Parameter } from './nn/parameter.js';
 export { Linear, type LinearOptions } from './nn/layers/linear.js';
 export { Sequential } from './nn/layers/sequential.js';
 export { Dropout } from './nn/layers/dropout.js';
+export { Dropout2d } from './nn/layers/dropout.js';
+export { dropout2d } from './ops/dropout2d.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './nn/layers/batchnorm.js';
+export { batchNorm, type BatchNormOptions } from './ops/normalization.js';
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './nn/layers/conv.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, GlobalAvgPool } from './nn/layers/pool.js';
 export { Residual } from './nn/layers/residual.js';
@@ -51,3 +55,8 @@ export { fit, TrainingDivergedError, type FitOptions, type EpochRecord, type Bat
 export { evaluate, countCorrect, type Metrics } from './train/evaluate.js';
 export { objective, type Objective } from './train/objective.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type RawTensor } from './io/safetensors.js';
+// Model summaries and JSON model specs (issue 12).
+export { summaryJson, type ModelSummary, type SummaryShape } from './nn/summary.js';
+export { ParallelSum } from './nn/layers/parallel-sum.js';
+export { buildModel, ModelSpecError, LAYER_TYPES, type BuildModelOptions, type LayerSpec, type ModelSpec } from './nn/model-spec.js';
+export { LENET, lenet } from './nn/lenet.js';

@@ -5,11 +5,13 @@ import { loadCheckpoint } from '../io/checkpoint.js';
 import { LOSS_NAMES, type LossName } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { mlp, type MlpConfig } from '../nn/mlp.js';
+import { buildModel, type ModelSpec } from '../nn/model-spec.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
+import { summarizeFor } from './models.js';
 import { formatPercent, metricsTable, perClassTable } from './report.js';
 
 export interface EvalFlags {
@@ -23,18 +25,21 @@ export interface EvalFlags {
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
-  const checkpoint = loadCheckpoint<MlpConfig>(flags.load);
-  const model = rebuild(checkpoint.config, checkpoint.stateDict, flags.load);
+  const checkpoint = loadCheckpoint<MlpConfig | ModelSpec>(flags.load);
+  const { config } = checkpoint;
+  const model = rebuild(config, checkpoint.stateDict, flags.load);
   const stored = checkpoint.metadata.dataset;
   const dataset = flags.dataset ?? (DATASET_NAMES.includes(stored as DatasetName) ? (stored as DatasetName) : undefined);
   if (dataset === undefined) throw new UsageError(`${flags.load} does not say which dataset it was trained on; pass --dataset`);
   const bar = downloadProgress();
   const files = await locateDataset(dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
   bar.stop();
-  const testSet = readSplit(files.testImages, files.testLabels);
-  const pixels = testSet.tensors[0].shape[1];
-  if (pixels !== checkpoint.config.inputSize) {
-    throw new UsageError(`${flags.load}: the model takes ${checkpoint.config.inputSize} inputs but the images in ${files.testImages} have ${pixels} pixels`);
+  // As in training: flat rows of pixels for the MLP, [N, 1, rows, cols] for a model spec.
+  const testSet = readSplit(files.testImages, files.testLabels, { flatten: !isModelSpec(config) });
+  const sampleShape = testSet.tensors[0].shape.slice(1);
+  if (isModelSpec(config)) summarizeFor(model, sampleShape, `${flags.load}: the stored model`);
+  else if (sampleShape[0] !== config.inputSize) {
+    throw new UsageError(`${flags.load}: the model takes ${config.inputSize} inputs but the images in ${files.testImages} have ${sampleShape[0]} pixels`);
   }
   const classNames = CLASS_NAMES[dataset];
   const storedLoss = checkpoint.metadata.loss;
@@ -44,7 +49,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   const seconds = (performance.now() - start) / 1000;
   if (flags.json) {
     process.stdout.write(JSON.stringify({
-      event: 'eval', checkpoint: flags.load, dataset, data_source: files.source, model: checkpoint.config, loss: lossName,
+      event: 'eval', checkpoint: flags.load, dataset, data_source: files.source, model: config, loss: lossName,
       test_loss: test.loss, test_acc: test.accuracy, samples: testSet.length, samples_per_s: testSet.length / seconds, seconds,
       class_names: classNames, confusion: test.confusion,
     }) + '\n');
@@ -56,18 +61,17 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   }
 }
 
+/** A config written for a --model network (an object with "layers"), not for the default MLP. */
+function isModelSpec(config: unknown): config is ModelSpec {
+  return config !== null && typeof config === 'object' && 'layers' in config;
+}
+
 /** The model a checkpoint describes, or a one-line error naming the file and what is wrong with it. */
-function rebuild(config: MlpConfig, stateDict: Record<string, Tensor>, file: string): Module {
-  const sane = config !== null && typeof config === 'object' && Array.isArray(config.hiddenSizes)
-    && [config.inputSize, ...config.hiddenSizes, config.outputSize].every((n) => Number.isInteger(n) && n > 0 && n <= 1 << 20);
-  if (!sane) throw new UsageError(`${file}: the stored model config is not a valid MLP config: ${JSON.stringify(config)}`);
-  let model: Module;
-  try {
-    model = mlp(config);
-  } catch (error) {
-    throw new UsageError(`${file}: the stored model config is not valid: ${(error as Error).message}`);
-  }
-  const wrongType = Object.entries(stateDict).find(([, t]) => t.dtype === 'int32');
+function rebuild(config: MlpConfig | ModelSpec, stateDict: Record<string, Tensor>, file: string): Module {
+  const model = isModelSpec(config) ? rebuildSpec(config, file) : rebuildMlp(config, file);
+  // Buffers may be integers (BatchNorm's num_batches_tracked); parameters may not.
+  const parameters = new Set([...model.namedParameters('', false)].map(([name]) => name));
+  const wrongType = Object.entries(stateDict).find(([name, t]) => t.dtype === 'int32' && parameters.has(name));
   if (wrongType) throw new UsageError(`${file}: parameter ${wrongType[0]} is stored as integers (I32); weights must be F32 or F64`);
   try {
     model.loadStateDict(stateDict);
@@ -75,4 +79,23 @@ function rebuild(config: MlpConfig, stateDict: Record<string, Tensor>, file: str
     throw new UsageError(`${file}: weights do not fit the stored config: ${(error as Error).message}`);
   }
   return model;
+}
+
+function rebuildSpec(spec: ModelSpec, file: string): Module {
+  try {
+    return buildModel(spec);
+  } catch (error) {
+    throw new UsageError(`${file}: the stored model spec is not valid: ${(error as Error).message}`);
+  }
+}
+
+function rebuildMlp(config: MlpConfig, file: string): Module {
+  const sane = config !== null && typeof config === 'object' && Array.isArray(config.hiddenSizes)
+    && [config.inputSize, ...config.hiddenSizes, config.outputSize].every((n) => Number.isInteger(n) && n > 0 && n <= 1 << 20);
+  if (!sane) throw new UsageError(`${file}: the stored model config is not a valid MLP config: ${JSON.stringify(config)}`);
+  try {
+    return mlp(config);
+  } catch (error) {
+    throw new UsageError(`${file}: the stored model config is not valid: ${(error as Error).message}`);
+  }
 }

@@ -9,14 +9,22 @@ import { ACTIVATION_NAMES } from '../nn/mlp.js';
 import { TrainingDivergedError } from '../train/fit.js';
 import { UsageError } from './errors.js';
 import { evalCommand, type EvalFlags } from './eval.js';
+import { DEFAULT_MLP, MODEL_NAMES } from './models.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizer-flags.js';
-import { integer, number, sizeList } from './parse.js';
+import { integer, number, shape, sizeList } from './parse.js';
+import { summaryCommand, type SummaryFlags } from './summary.js';
 import { trainCommand, type TrainFlags } from './train.js';
 
 const program = new Command('nabla')
-  .description('Train and evaluate neural networks on MNIST and Fashion-MNIST with nabla.')
+  .description('Train, evaluate and summarize neural networks on MNIST and Fashion-MNIST with nabla.')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `nabla: ${message}` : message) });
+
+const MODEL_HELP = `the network: ${MODEL_NAMES.join(' or ')} (built in; mlp is the default network) or a JSON model file ({ "layers": [...] })`;
+
+/** The long flags given on the command line rather than defaulted. */
+const givenFlags = (command: Command) =>
+  command.options.filter((o) => command.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long ?? '');
 
 const dataOptions = (command: Command) =>
   command
@@ -26,16 +34,17 @@ const dataOptions = (command: Command) =>
 dataOptions(
   program
     .command('train')
-    .description('Train a multilayer perceptron; progress on stderr, results on stdout.')
+    .description('Train a multilayer perceptron (or the --model network); progress on stderr, results on stdout.')
     .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('mnist')),
 )
-  .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)').argParser(sizeList).default([40, 30, 20], '40,30,20'))
-  .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default('sigmoid'))
+  .option('--model <name|file>', `${MODEL_HELP}, trained on images as [N, 1, H, W], instead of the MLP of --hidden, --activation, --dropout and --init`)
+  .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)').argParser(sizeList).default([...DEFAULT_MLP.hiddenSizes], DEFAULT_MLP.hiddenSizes.join(',')))
+  .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default(DEFAULT_MLP.activation))
   .option('--dropout <p>', 'dropout probability after each hidden activation', number(0, 1, { inclusiveMax: false }), 0)
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
   .addOption(new Option('--loss <name>', 'loss (cross-entropy and mse on the softmax output, bce on per-class sigmoids)').choices(LOSS_NAMES).default('cross-entropy'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))
-  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
+  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu, for --model its first activation; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
   .option('--momentum <m>', 'SGD momentum', number(0), 0.9)
   .option('--dampening <d>', 'SGD dampening (equal to momentum gives the running-average form)', number(0, 1), 0)
   .option('--nesterov', 'SGD with Nesterov momentum', false)
@@ -55,7 +64,7 @@ dataOptions(
   .option('--seed <n>', 'seed for initialization, split and shuffling', integer(0), 0)
   .option('--json', 'print one JSON object per epoch and a summary on stdout, nothing else', false)
   .option('--save <file>', 'write weights and config as safetensors after every epoch')
-  .action((flags: TrainFlags) => trainCommand(flags));
+  .action((flags: TrainFlags, command: Command) => trainCommand(flags, givenFlags(command)));
 
 dataOptions(
   program
@@ -67,6 +76,14 @@ dataOptions(
   .addOption(new Option('--loss <name>', 'loss to report (default: the one the model was trained with)').choices(LOSS_NAMES))
   .option('--json', 'print one JSON object on stdout, nothing else', false)
   .action((flags: EvalFlags) => evalCommand(flags));
+
+program
+  .command('summary')
+  .description('Show a network layer by layer: output shapes, parameter counts with their formulas, multiply-adds and activation memory.')
+  .option('--model <name|file>', MODEL_HELP, 'mlp')
+  .addOption(new Option('--input-shape <shape>', 'shape of one input sample, comma-separated (C,H,W for images)').argParser(shape).default([1, 28, 28], '1,28,28'))
+  .option('--json', 'print one JSON object on stdout instead of the table', false)
+  .action((flags: SummaryFlags) => summaryCommand(flags));
 
 const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
 

@@ -32,3 +32,11 @@ export function sizeList(value: string): number[] {
     return Number(part);
   });
 }
+
+/** The shape of one sample: comma-separated positive integers such as 1,28,28. */
+export function shape(value: string): number[] {
+  if (!/^\s*\d+\s*(,\s*\d+\s*)*$/.test(value) || value.split(',').some((part) => Number(part) <= 0)) {
+    throw new InvalidArgumentError(`expected comma-separated positive integers like 1,28,28, got '${value}'.`);
+  }
+  return value.split(',').map(Number);
+}

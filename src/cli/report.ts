@@ -1,12 +1,17 @@
 import Table from 'cli-table3';
+import type { ModelSummary } from '../nn/summary.js';
 
 export function formatPercent(fraction: number | null): string {
   return fraction === null ? '-' : `${(100 * fraction).toFixed(2)}%`;
 }
 
-/** A table for `stream`, coloured only when the stream is a terminal (files and pipes get plain text). */
-export function table(head: string[], stream: NodeJS.WriteStream): Table.Table {
-  return new Table({ head, style: stream.isTTY ? {} : { head: [], border: [] } });
+/**
+ * A table for `stream`, coloured only when the stream is a terminal (files and pipes get plain text);
+ * `compact` leaves out the rules between rows.
+ */
+export function table(head: string[], stream: NodeJS.WriteStream, { compact = false } = {}): Table.Table {
+  const chars = compact ? { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } : {};
+  return new Table({ head, chars, style: stream.isTTY ? {} : { head: [], border: [] } });
 }
 
 /**
@@ -30,4 +35,31 @@ export function metricsTable(rows: [string, number | null, number | null][]): st
   const t = table(['split', 'loss', 'accuracy'], process.stdout);
   for (const [split, loss, accuracy] of rows) t.push([split, loss === null ? '-' : loss.toFixed(4), formatPercent(accuracy)]);
   return t.toString();
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** One row per layer (a block's layers indented under it): output shape, parameters with their formula, multiply-adds. */
+export function layerTable(summary: ModelSummary, stream: NodeJS.WriteStream): string {
+  const t = table(['name', 'layer', 'output shape', 'parameters', 'formula', 'mult-adds'], stream, { compact: true });
+  for (const l of summary.layers) {
+    t.push([l.name, '  '.repeat(l.depth) + l.type, `[${l.outputShape.join(', ')}]`, count(l.parameters), l.formula, count(l.multiplyAdds)]);
+  }
+  return t.toString();
+}
+
+function binaryUnits(bytes: number): string {
+  return bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** The summary's totals, one per line. */
+export function summaryTotals(summary: ModelSummary): string {
+  const bytes = summary.activationBytes;
+  return [
+    `total parameters: ${count(summary.totalParameters)}`,
+    `trainable parameters: ${count(summary.trainableParameters)}`,
+    `non-trainable parameters: ${count(summary.nonTrainableParameters)}`,
+    `multiply-adds per sample: ${count(summary.multiplyAdds)}`,
+    `activation memory per sample: ${count(bytes)} bytes (${binaryUnits(bytes)} of ${summary.dtype} layer outputs)`,
+  ].join('\n');
 }

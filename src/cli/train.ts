@@ -9,18 +9,22 @@ import { trainValidationSplit } from '../data/split.js';
 import { saveModel } from '../io/checkpoint.js';
 import type { InitName } from '../nn/init.js';
 import type { LossName } from '../nn/losses.js';
-import { mlp, mlpActivation, type ActivationName, type MlpConfig } from '../nn/mlp.js';
-import { summarize } from '../nn/summary.js';
+import { mlp, mlpActivation, type ActivationName, type MlpActivation, type MlpConfig } from '../nn/mlp.js';
+import { buildModel, type ModelSpec } from '../nn/model-spec.js';
+import type { Module } from '../nn/module.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import { type EpochRecord, fit, TrainingDivergedError } from '../train/fit.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
+import { leadingActivation, modelChoice, summarizeFor } from './models.js';
 import { epochProgressBar } from './progress.js';
 import { buildOptimizer, buildScheduler, checkOptimizerFlags, defaultLearningRate, type OptimizerFlags } from './optimizer-flags.js';
-import { formatPercent, metricsTable, table } from './report.js';
+import { formatPercent, layerTable, metricsTable } from './report.js';
 
 export interface TrainFlags extends OptimizerFlags {
+  /** A built-in network or a JSON model file instead of the MLP of --hidden, --activation, --dropout and --init. */
+  model?: string;
   dataset: DatasetName;
   dataDir?: string;
   download: boolean;
@@ -39,16 +43,26 @@ export interface TrainFlags extends OptimizerFlags {
   save?: string;
 }
 
-export async function trainCommand(flags: TrainFlags): Promise<void> {
+/** The flags that shape the default MLP, which a --model network does not have. */
+const MLP_FLAGS = ['--hidden', '--activation', '--dropout', '--init'];
+
+/** `given`: the flags on the command line (not defaulted), to refuse MLP flags next to --model. */
+export async function trainCommand(flags: TrainFlags, given: readonly string[] = []): Promise<void> {
   const say = (line: string) => process.stderr.write(line + '\n');
   const emit = (record: object) => process.stdout.write(JSON.stringify(record) + '\n');
   checkOptimizerFlags(flags, flags.epochs);
+  const mlpFlags = given.filter((flag) => MLP_FLAGS.includes(flag));
+  if (flags.model !== undefined && mlpFlags.length > 0) {
+    throw new UsageError(`${mlpFlags.join(', ')} shape${mlpFlags.length === 1 ? 's' : ''} the default MLP and cannot be combined with --model ${flags.model}, which defines the whole network`);
+  }
+  const choice = flags.model === undefined ? null : modelChoice(flags.model);
   if (flags.dropout > 0 && flags.hidden.length === 0) throw new UsageError('--dropout applies after hidden layers, and --hidden is empty');
   if (flags.save !== undefined) await checkWritable(flags.save);
   manualSeed(flags.seed);
 
   const bar = downloadProgress();
-  const data = await loadMnistLike(flags.dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
+  // The default MLP takes flat rows of pixels; a --model network takes [N, 1, rows, cols] (with a Flatten of its own where it needs one).
+  const data = await loadMnistLike(flags.dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log, flatten: choice === null });
   bar.stop();
   const pool = flags.trainSamples === undefined ? data.train : data.train.subset(range(Math.min(flags.trainSamples, data.train.length)));
   const { train, validation } = trainValidationSplit(pool, flags.valSplit, flags.seed);
@@ -56,21 +70,35 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   say(`data: ${flags.dataset} from ${data.files.source} (${data.files.dir}): ${train.length} train, ${validation.length} validation, ${data.test.length} test samples`);
 
   // The images' own size: 28x28 for the real datasets, but any size that train and test share works.
-  const inputSize = data.train.tensors[0].shape[1];
-  const testSize = data.test.tensors[0].shape[1];
-  if (testSize !== inputSize) {
-    throw new DataError(`${data.files.testImages}: test images have ${testSize} pixels but the training images in ${data.files.trainImages} have ${inputSize}`);
+  const sampleShape = data.train.tensors[0].shape.slice(1);
+  const testShape = data.test.tensors[0].shape.slice(1);
+  if (testShape.join() !== sampleShape.join()) {
+    const [test, training] = choice === null ? [`have ${testShape[0]} pixels`, `have ${sampleShape[0]}`] : [`are [${testShape.join(', ')}]`, `are [${sampleShape.join(', ')}]`];
+    throw new DataError(`${data.files.testImages}: test images ${test} but the training images in ${data.files.trainImages} ${training}`);
   }
-  // The flag says 'leaky-relu'; the config (stored in checkpoints) uses the library's name, 'leakyRelu'.
-  const activation = mlpActivation(flags.activation, '--activation');
-  const config: MlpConfig = { inputSize, hiddenSizes: flags.hidden, outputSize: 10, activation, dropout: flags.dropout };
-  const model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
+  let model: Module;
+  // What checkpoints store to rebuild the model: the MLP's config, or the model spec.
+  let config: MlpConfig | ModelSpec;
+  let activation: MlpActivation;
+  if (choice === null) {
+    // The flag says 'leaky-relu'; the config (stored in checkpoints) uses the library's name, 'leakyRelu'.
+    activation = mlpActivation(flags.activation, '--activation');
+    config = { inputSize: sampleShape[0], hiddenSizes: flags.hidden, outputSize: 10, activation, dropout: flags.dropout };
+    model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
+  } else {
+    config = choice.spec(sampleShape);
+    model = buildModel(config, { generator: new Generator(flags.seed) });
+    activation = leadingActivation(model);
+  }
+  const summary = summarizeFor(model, sampleShape, choice === null ? 'the MLP' : `--model ${choice.label}`);
+  const classes = data.classNames.length;
+  if (choice !== null && (summary.outputShape.length !== 2 || summary.outputShape[1] !== classes)) {
+    throw new UsageError(`--model ${choice.label} gives outputs of shape [${summary.outputShape.join(', ')}], but ${flags.dataset} has ${classes} classes: the last layer must give [N, ${classes}]`);
+  }
   const optimizer = buildOptimizer(model.parameters(), { ...flags, lr: flags.lr ?? defaultLearningRate(flags.optimizer, activation) });
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
   if (!flags.json) {
-    const layers = table(['#', 'layer', 'output shape', 'parameters', 'formula'], process.stderr);
-    for (const s of summarize(model, [inputSize])) layers.push([s.name, s.layer, `[${s.outputShape.join(', ')}]`, s.parameters.toLocaleString('en-US'), s.formula]);
-    say(layers.toString());
+    say(layerTable(summary, process.stderr));
     const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
     say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}; ${getBackend().name} backend`);
   }

@@ -106,44 +106,6 @@ describe('mlp parameter count for RGB NxN images', () => {
   });
 });
 
-describe('summarize', () => {
-  it('gives the output shape, parameter count and formula of every layer of the default network', () => {
-    const rows = nb.summarize(mlp(DEFAULT), [784]);
-    expect(rows.map((r) => r.name)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
-    expect(rows.map((r) => r.outputShape)).toEqual([['N', 40], ['N', 40], ['N', 30], ['N', 30], ['N', 20], ['N', 20], ['N', 10]]);
-    expect(rows.map((r) => r.parameters)).toEqual([31400, 0, 1230, 0, 620, 0, 210]);
-    expect(rows.map((r) => r.formula)).toEqual(['40*784 + 40', '0', '30*40 + 30', '0', '20*30 + 20', '0', '10*20 + 10']);
-    expect(rows[0].layer).toBe('Linear(inFeatures=784, outFeatures=40, bias=true)');
-    expect(rows[1].layer).toBe('ReLU()');
-    expect(rows.reduce((a, r) => a + r.parameters, 0)).toBe(33460);
-  });
-
-  it('follows a Flatten: shapes come from running the layers', () => {
-    const m = new nb.Sequential(new nb.Flatten(), new nb.Linear(784, 10));
-    expect(nb.summarize(m, [1, 28, 28]).map((r) => r.outputShape)).toEqual([['N', 784], ['N', 10]]);
-  });
-
-  it('each formula evaluates to its parameter count', () => {
-    const rows = nb.summarize(mlp({ inputSize: 3072, hiddenSizes: [100, 100], outputSize: 10, activation: 'relu' }), [3072]);
-    for (const r of rows) {
-      const value = r.formula.split(' + ').map((term) => term.split('*').map(Number).reduce((a, b) => a * b, 1)).reduce((a, b) => a + b, 0);
-      expect(value, r.formula).toBe(r.parameters);
-    }
-  });
-
-  it('writes a bias-free Linear without the "+ out" term', () => {
-    const rows = nb.summarize(new nb.Sequential(new Linear(5, 3, { bias: false })), [5]);
-    expect(rows).toEqual([{ name: '0', layer: 'Linear(inFeatures=5, outFeatures=3, bias=false)', outputShape: ['N', 3], parameters: 15, formula: '3*5' }]);
-  });
-
-  it('summarizes a single module as one row', () => {
-    const rows = nb.summarize(new Linear(4, 2), [4]);
-    expect(rows).toHaveLength(1);
-    expect(rows[0].outputShape).toEqual(['N', 2]);
-    expect(rows[0].parameters).toBe(10);
-  });
-});
-
 describe('mlp initialization', () => {
   const linears = (net: nb.Sequential) => net.layers.filter((l): l is nb.Linear => l instanceof Linear);
   const isZero = (t: nb.Tensor) => Array.from(t.toTypedArray()).every((v) => v === 0);

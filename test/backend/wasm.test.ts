@@ -68,6 +68,36 @@ describe('wasm backend against the js kernels', () => {
     allclose(actual, expected, 1e-5, 1e-5);
   });
 
+  it('strided copies in WebAssembly (im2col, col2im, permutes, partial destinations) match the reference kernel exactly', () => {
+    const cases: { shape: number[]; srcStrides: number[]; dstStrides: number[]; srcOffset: number; dstOffset: number; srcSize: number; dstSize: number }[] = [
+      // im2col of [8, 3, 20, 20] with a 3x3 kernel, stride 1: [C, kh, kw, N, OH, OW]
+      { shape: [3, 3, 3, 8, 18, 18], srcStrides: [400, 20, 1, 1200, 20, 1], dstStrides: [3 * 3 * 8 * 324, 3 * 8 * 324, 8 * 324, 324, 18, 1], srcOffset: 0, dstOffset: 0, srcSize: 9600, dstSize: 27 * 8 * 324 },
+      // stride 2, dilation 2, odd offsets on both sides (every case is large enough for WebAssembly)
+      { shape: [2, 2, 64, 9, 9], srcStrides: [2 * 41, 2, 41 * 41, 2 * 41, 2], srcOffset: 3, dstOffset: 5, dstStrides: [2 * 64 * 81, 64 * 81, 81, 9, 1], srcSize: 64 * 41 * 41 + 3, dstSize: 4 * 64 * 81 + 5 },
+      // a permute [40, 30, 20] -> [20, 40, 30]
+      { shape: [20, 40, 30], srcStrides: [1, 600, 20], dstStrides: [1200, 30, 1], srcOffset: 0, dstOffset: 0, srcSize: 24000, dstSize: 24000 },
+      // the interior of a padded destination (the rest must stay as it was)
+      { shape: [16, 30, 40], srcStrides: [1200, 40, 1], dstStrides: [32 * 42, 42, 1], srcOffset: 0, dstOffset: 43, srcSize: 19200, dstSize: 16 * 32 * 42 },
+    ];
+    for (const c of cases) {
+      for (const accumulate of [false, true]) {
+        const src = nb.randn([c.srcSize], { generator: g }).dataSync() as Float32Array;
+        // col2im: the adjoint layout accumulates into overlapping windows.
+        const kernel = accumulate
+          ? { op: 'copy' as const, shape: c.shape, srcOffset: c.dstOffset, srcStrides: c.dstStrides, dstOffset: c.srcOffset, dstStrides: c.srcStrides, accumulate }
+          : { op: 'copy' as const, shape: c.shape, srcOffset: c.srcOffset, srcStrides: c.srcStrides, dstOffset: c.dstOffset, dstStrides: c.dstStrides, accumulate };
+        const [input, outputSize] = accumulate ? [nb.randn([c.dstSize], { generator: g }).dataSync(), c.srcSize] : [src, c.dstSize];
+        const start = nb.randn([outputSize], { generator: g }).dataSync();
+        const [expected, actual] = both((backend) => {
+          const out = nb.Tensor.fromValues(start, [outputSize], 'float32', backend);
+          backend.run(kernel, [nb.Tensor.fromValues(input, [input.length], 'float32', backend).storage], [out.storage]);
+          return Array.from(out.dataSync());
+        });
+        expect(actual).toEqual(expected);
+      }
+    }
+  });
+
   it('batched and broadcast matmul, one dispatch', () => {
     const a = nb.randn([3, 1, 5, 7], { generator: g });
     const b = nb.randn([4, 7, 6], { generator: g });

@@ -3,14 +3,14 @@ import type { Shape } from '../../base/shape.js';
 import type { CopyKernel } from '../kernels.js';
 
 /** Axes of a multi-operand walk after dropping size-1 axes and merging adjacent ones contiguous in every operand. */
-interface MergedAxes {
+export interface MergedAxes {
   dims: number[];
   /** dimStrides[operand][axis] */
   dimStrides: number[][];
 }
 
 /** null when the index space is empty. */
-function mergeAxes(shape: Shape, strides: readonly Shape[]): MergedAxes | null {
+export function mergeAxes(shape: Shape, strides: readonly Shape[]): MergedAxes | null {
   const dims: number[] = [];
   const dimStrides: number[][] = strides.map(() => []);
   for (let axis = 0; axis < shape.length; axis++) {

@@ -99,6 +99,8 @@ export class Code {
   i32LtU(): this { return this.op(0x49); }
   i32GtU(): this { return this.op(0x4b); }
   i32Eqz(): this { return this.op(0x45); }
+  i32Ne(): this { return this.op(0x47); }
+  i32And(): this { return this.op(0x71); }
 
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); }
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); }

@@ -4,6 +4,7 @@ import { jsKernels, typedArrayBackend } from '../js/index.js';
 import type { LinearKernel, MatmulKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
 import { WasmGemm } from './gemm.js';
+import { copy } from './strided-copy.js';
 import { getThreads } from './threads.js';
 
 let gemm: { threads: number; gemm: WasmGemm } | null = null;
@@ -68,7 +69,7 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
  * the js backend (nothing to free by hand, no views to go stale); the kernels pack their operands
  * into the module's own memory, which the packing needs anyway.
  */
-export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, matmul, linear });
+export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, matmul, linear, copy });
 
 /** Whether the wasm backend can run here (WebAssembly with 128-bit SIMD). */
 export const WASM_AVAILABLE = HAS_SIMD;

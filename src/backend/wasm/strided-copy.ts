@@ -36,7 +36,8 @@ class WasmCopier {
     const count = dims.reduce((a, b) => a * b, 1);
     const srcSpan = dims.reduce((acc, d, i) => acc + (d - 1) * ss[i], 0) + 1;
     const dstSpan = dims.reduce((acc, d, i) => acc + (d - 1) * ds[i], 0) + 1;
-    if (count < MIN_ELEMENTS || srcSpan + dstSpan > MAX_FLOATS || ss.some((s) => s < 0) || ds.some((s) => s < 0)) return false;
+    if (count < MIN_ELEMENTS || ss.some((s) => s < 0) || ds.some((s) => s < 0)) return false;
+    if (srcSpan + dstSpan > MAX_FLOATS) return this.inPieces(kernel, dims, ss, ds, src, dst, srcSpan + dstSpan);
     const view = this.reserve(srcSpan + dstSpan);
     view.set(src.subarray(srcOffset, srcOffset + srcSpan), 0);
     // A copy that writes every element of its span needs no copy of the destination first.
@@ -68,6 +69,20 @@ class WasmCopier {
       if (axis < 0) break;
     }
     dst.set(view.subarray(srcSpan, srcSpan + dstSpan), dstOffset);
+    return true;
+  }
+
+  /** A copy too large for the module's memory, as copies of slices of its first merged axis. */
+  private inPieces(kernel: CopyKernel, dims: number[], ss: number[], ds: number[], src: Float32Array, dst: Float32Array, span: number): boolean {
+    if (dims[0] === 1) return false;
+    const step = Math.max(1, Math.floor((dims[0] * MAX_FLOATS) / span / 2));
+    for (let i = 0; i < dims[0]; i += step) {
+      const piece: CopyKernel = {
+        ...kernel, shape: [Math.min(step, dims[0] - i), ...dims.slice(1)], srcStrides: ss, dstStrides: ds,
+        srcOffset: kernel.srcOffset + i * ss[0], dstOffset: kernel.dstOffset + i * ds[0],
+      };
+      if (!this.run(piece, src, dst)) jsCopy(piece, [src], [dst]);
+    }
     return true;
   }
 

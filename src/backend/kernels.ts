@@ -52,6 +52,15 @@ export interface MatmulKernel {
   op: 'matmul'; m: number; n: number; k: number; transA: boolean; transB: boolean; accumulate: boolean;
   batch?: { shape: Shape; aStrides: Shape; bStrides: Shape };
 }
+/** The leading (taps) or trailing (columns) axes of a strided view: their sizes and element strides. */
+export interface ViewAxes { shape: Shape; strides: Shape }
+/**
+ * A product whose right operand is a strided view, never materialized (im2col without the
+ * columns): out[outOffset + i n + j] = sum_p a[aOffset + i k + p] * b[viewOffset + tap(p) + column(j)],
+ * with tap(p) and column(j) the offsets of the p-th and j-th multi-index of `taps` and `columns`
+ * (row-major; k and n are their sizes). Inputs: [a, b]; outputs: [out].
+ */
+export interface ViewMatmulKernel { op: 'viewMatmul'; m: number; aOffset: number; outOffset: number; viewOffset: number; taps: ViewAxes; columns: ViewAxes }
 /** out[rows, outF] = activation(x[rows, inF] @ weight[outF, inF]^T + bias). Inputs: [x, weight, bias?]; outputs: [out]. */
 export interface LinearKernel {
   op: 'linear'; rows: number; inFeatures: number; outFeatures: number; activation: Activation; alpha: number; bias: boolean;
@@ -93,7 +102,7 @@ export interface AdamStepKernel {
 
 export type Kernel =
   | FillKernel | ArangeKernel | CastKernel | UnaryKernel | ActivationGradKernel | BinaryKernel | WhereKernel
-  | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | LinearKernel | SoftmaxKernel
+  | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | ViewMatmulKernel | LinearKernel | SoftmaxKernel
   | SoftmaxCrossEntropyKernel | GatherKernel | ScatterAddKernel | IndexSelectKernel | OneHotKernel
   | DropoutMaskKernel | SgdStepKernel | AdamStepKernel;
 

@@ -1,7 +1,9 @@
 import { isFloat } from '../base/dtype.js';
 import { checkOptions, describeValue } from '../base/options.js';
 import { formatShape, ShapeError, sizeOf, stridesOf } from '../base/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { record } from '../autograd/graph.js';
+import { backendOf, run } from '../tensor/dispatch.js';
+import { Tensor } from '../tensor/tensor.js';
 import { add } from './arithmetic.js';
 import { matmul } from './matmul.js';
 import { pad } from './pad.js';
@@ -117,16 +119,39 @@ function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Ten
   const spatialStrides = s.slice(2);
   // Columns [G, C_in/G * prod(k), N * prod(out)]: the batch joins the product's columns, so each
   // group is one large product instead of one small product per sample.
-  const windows = asStrided(
-    padded,
-    [groups, perGroup, ...kernel, batch, ...outSize],
-    [perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), s[0], ...spatialStrides.map((st, i) => stride[i] * st)],
-  );
+  const windowShape = [groups, perGroup, ...kernel, batch, ...outSize];
+  const windowStrides = [perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), s[0], ...spatialStrides.map((st, i) => stride[i] * st)];
   const taps = perGroup * sizeOf(kernel);
-  const columns = reshape(windows, [groups, taps, batch * sizeOf(outSize)]);
-  const product = matmul(reshape(weight, [groups, outChannels / groups, taps]), columns);
+  const product = windowProduct(reshape(weight, [groups, outChannels / groups, taps]), padded, windowShape, windowStrides);
   const y = permute(reshape(product, [groups, outChannels / groups, batch, sizeOf(outSize)]), [2, 0, 1, 3]);
   return finish(reshape(y, [batch, outChannels, ...outSize]), bias, batched);
+}
+
+/**
+ * W[g] @ columns[g] for each group g, where columns = the windows of `padded` (shape
+ * [G, C/G, ...k, N, ...out], the first 1 + d + 1 axes being the taps), read through a viewMatmul
+ * kernel without materializing them. Backward: dW = dY columns^T (the columns materialized then),
+ * d(padded) = the windows' adjoint (col2im) of W^T dY.
+ */
+function windowProduct(weight: Tensor, padded: Tensor, windowShape: readonly number[], windowStrides: readonly number[]): Tensor {
+  const [groups, m, k] = weight.shape;
+  const tapAxes = (windowShape.length + 1) / 2; // [G, C/G, ...k] before [N, ...out]
+  const columns = { shape: windowShape.slice(tapAxes), strides: windowStrides.slice(tapAxes) };
+  const n = sizeOf(columns.shape);
+  const out = Tensor.empty([groups, m, n], weight.dtype, backendOf('conv', [weight, padded]));
+  for (let g = 0; g < groups; g++) {
+    run({
+      op: 'viewMatmul', m, aOffset: g * m * k, outOffset: g * m * n, viewOffset: g * windowStrides[0],
+      taps: { shape: windowShape.slice(1, tapAxes), strides: windowStrides.slice(1, tapAxes) }, columns,
+    }, [weight, padded], [out]);
+  }
+  return record(out, 'conv', [weight, padded], (gOut) => {
+    const gWeight = weight.requiresGrad ? matmul(gOut, transpose(reshape(asStrided(padded, windowShape, windowStrides), [groups, k, n]), 1, 2)) : null;
+    const gPadded = padded.requiresGrad
+      ? asStridedScatter(reshape(matmul(transpose(weight, 1, 2), gOut), windowShape), padded.shape, windowStrides)
+      : null;
+    return [gWeight, gPadded];
+  });
 }
 
 /** y = bias + W^T x scattered back through the windows (col2im), cropped by the padding. */

@@ -98,6 +98,24 @@ describe('wasm backend against the js kernels', () => {
     }
   });
 
+  it('a product whose right operand is a strided view (im2col without the columns), over several packed blocks', () => {
+    // The windows of a padded [8, 3, 40, 40] input, 3 taps by 3 with dilation 2, stride 1: k = 27, n = 8 * 36 * 36 (two blocks).
+    const [batch, channels, size, kernel, out] = [8, 3, 40, 3, 36];
+    const input = nb.randn([batch * channels * size * size + 7], { generator: g });
+    const weight = nb.randn([2 * 5 * channels * kernel * kernel], { generator: g });
+    const kernelSpec = {
+      op: 'viewMatmul' as const, m: 5, aOffset: 5 * channels * kernel * kernel, outOffset: 3, viewOffset: 7,
+      taps: { shape: [channels, kernel, kernel], strides: [size * size, 2 * size, 2] },
+      columns: { shape: [batch, out, out], strides: [channels * size * size, size, 1] },
+    };
+    const [expected, actual] = both((backend) => {
+      const result = nb.Tensor.full([3 + 5 * batch * out * out], 0, 'float32', backend);
+      backend.run(kernelSpec, [on(backend, weight).storage, on(backend, input).storage], [result.storage]);
+      return result;
+    });
+    allclose(actual, expected, 1e-4, 1e-4);
+  });
+
   it('batched and broadcast matmul, one dispatch', () => {
     const a = nb.randn([3, 1, 5, 7], { generator: g });
     const b = nb.randn([4, 7, 6], { generator: g });

@@ -1,5 +1,7 @@
 import type { TypedArray } from '../../base/dtype.js';
-import type { MatmulKernel } from '../kernels.js';
+import { sizeOf, stridesOf } from '../../base/shape.js';
+import type { MatmulKernel, ViewMatmulKernel } from '../kernels.js';
+import { copy } from './strided.js';
 import { allFinite, nonzeros, sparseColumnsProduct, sparseRowsProduct } from './sparse.js';
 
 /*
@@ -157,3 +159,14 @@ function rowCombinations(a: TypedArray, aOffset: number, transA: boolean, b: Typ
   }
 }
 
+
+/** The reference viewMatmul: the view's columns materialized by a strided copy, then one product. */
+export function viewMatmul(kernel: ViewMatmulKernel, [a, b]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+  const { m, aOffset, outOffset, viewOffset, taps, columns } = kernel;
+  const k = sizeOf(taps.shape);
+  const n = sizeOf(columns.shape);
+  const shape = [...taps.shape, ...columns.shape];
+  const view = new (b.constructor as new (size: number) => TypedArray)(k * n);
+  copy({ op: 'copy', shape, srcOffset: viewOffset, srcStrides: [...taps.strides, ...columns.strides], dstOffset: 0, dstStrides: stridesOf(shape), accumulate: false }, [b], [view]);
+  product(a, aOffset, view, 0, out, outOffset, { op: 'matmul', m, n, k, transA: false, transB: false, accumulate: false });
+}

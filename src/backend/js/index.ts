@@ -3,7 +3,7 @@ import type { Backend } from '../backend.js';
 import type { Kernel, KernelTable } from '../kernels.js';
 import { Storage } from '../storage.js';
 import { activationGrad, arange, binary, cast, fill, unary, where } from './elementwise.js';
-import { matmul } from './gemm.js';
+import { matmul, viewMatmul } from './gemm.js';
 import { gather, indexSelect, oneHot, scatterAdd } from './indexing.js';
 import { linear } from './linear.js';
 import { adamStep, sgdStep } from './optim.js';
@@ -14,7 +14,7 @@ import { copy } from './strided.js';
 
 /** Every kernel of the reference backend: plain TypeScript loops over typed arrays. */
 export const jsKernels: KernelTable<TypedArray> = {
-  fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, linear,
+  fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, viewMatmul, linear,
   softmax, softmaxCrossEntropy, gather, scatterAdd, indexSelect, oneHot, dropoutMask, sgdStep, adamStep,
 };
 

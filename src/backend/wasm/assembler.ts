@@ -102,6 +102,7 @@ export class Code {
   i32Ne(): this { return this.op(0x47); }
   i32And(): this { return this.op(0x71); }
 
+  i32Load(offset = 0): this { return this.op(0x28, ...this.memarg(2, offset)); }
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); }
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); }
   f32Add(): this { return this.op(0x92); }

@@ -1,7 +1,7 @@
 import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
-import type { Activation } from '../kernels.js';
+import type { Activation, ViewAxes, ViewMatmulKernel } from '../kernels.js';
 import { ACTIVATIONS, type EpilogueKernel, epilogueName } from './epilogue-kernel.js';
-import type { PanelPacker } from './pack-kernel.js';
+import type { ColumnGatherer, PanelPacker } from './pack-kernel.js';
 import { threadPool, type ThreadPool } from './threads.js';
 
 const PAGE = 65536;
@@ -35,6 +35,7 @@ export class WasmGemm {
   private readonly kernel: GemmKernel;
   private readonly transposePanels: PanelPacker;
   private readonly copyPanels: PanelPacker;
+  private readonly gatherColumns: ColumnGatherer;
   private readonly epilogues: Record<Activation, EpilogueKernel>;
   private readonly pool: ThreadPool | null;
   private view: Float32Array;
@@ -47,6 +48,7 @@ export class WasmGemm {
     this.kernel = instance.exports.gemm as GemmKernel;
     this.transposePanels = instance.exports.transposePanels as PanelPacker;
     this.copyPanels = instance.exports.copyPanels as PanelPacker;
+    this.gatherColumns = instance.exports.gatherColumns as ColumnGatherer;
     this.epilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name)]])) as Record<Activation, EpilogueKernel>;
     this.view = new Float32Array(this.memory.buffer);
     this.pool = shared ? threadPool(threads, this.memory, module) : null;
@@ -73,11 +75,48 @@ export class WasmGemm {
   /**
    * out (+)= op(a) op(b), op(a) m x k and op(b) k x n; `epilogue`, if given, applies a bias and an
    * activation to the product in WebAssembly before it is copied out (the fused linear layer).
-   * op(a) is packed once; op(b) a block of columns at a time (see BLOCK_FLOATS).
    */
   multiply(
     a: Float32Array, aOffset: number, transA: boolean, b: Float32Array, bOffset: number, transB: boolean,
     out: Float32Array, outOffset: number, m: number, n: number, k: number, accumulate: boolean, epilogue?: Epilogue,
+  ): void {
+    this.product(a, aOffset, transA, out, outOffset, m, n, k, accumulate, epilogue, 0, (j0, cols, base, scratch) =>
+      this.packB(b, bOffset + (transB ? j0 * k : j0), transB, cols, transB ? k : n, k, base, scratch));
+  }
+
+  /**
+   * out = a[m, k] @ B, B[p, j] = b[viewOffset + tap(p) + column(j)] (see ViewMatmulKernel): the
+   * view's span of b is copied into memory once and each block of B gathered from it there.
+   */
+  multiplyView(a: Float32Array, aOffset: number, b: Float32Array, view: Omit<ViewMatmulKernel, 'op'>, out: Float32Array): void {
+    const { m, outOffset, viewOffset, taps, columns } = view;
+    const tapOffsets = offsetsOf(taps);
+    const columnOffsets = offsetsOf(columns);
+    const k = tapOffsets.length;
+    const n = columnOffsets.length;
+    const span = (k === 0 || n === 0 ? 0 : tapOffsets[k - 1] + columnOffsets[n - 1]) + 1;
+    this.product(a, aOffset, false, out, outOffset, m, n, k, false, undefined, span + k + n, (j0, cols, base, scratch, extra) => {
+      if (j0 === 0) {
+        this.view.set(b.subarray(viewOffset, viewOffset + span), extra);
+        const tables = new Int32Array(this.view.buffer, (extra + span) * 4, k + n);
+        for (let p = 0; p < k; p++) tables[p] = tapOffsets[p] * 4;
+        for (let j = 0; j < n; j++) tables[k + j] = columnOffsets[j] * 4;
+      }
+      const tapTable = (extra + span) * 4;
+      this.gatherColumns(extra * 4, tapTable, tapTable + (k + j0) * 4, scratch * 4, k, cols);
+      this.packB(this.view, scratch, false, cols, cols, k, base, scratch, true);
+    });
+  }
+
+  /**
+   * The blocked product both entry points share: op(a) packed once, then for each block of columns
+   * `packBlock` packs op(b)'s block at `base` (using `scratch`; `extra` is the caller's own region of
+   * `extraFloats`), the kernel runs, and the block is copied out.
+   */
+  private product(
+    a: Float32Array, aOffset: number, transA: boolean, out: Float32Array, outOffset: number, m: number, n: number, k: number,
+    accumulate: boolean, epilogue: Epilogue | undefined, extraFloats: number,
+    packBlock: (j0: number, cols: number, base: number, scratch: number, extra: number) => void,
   ): void {
     const rowPanels = Math.ceil(m / MR);
     const blockCols = Math.min(Math.ceil(n / NR), Math.max(1, Math.floor(BLOCK_FLOATS / (NR * Math.max(k, 1))))) * NR;
@@ -86,7 +125,8 @@ export class WasmGemm {
     const cBase = aSize + bSize;
     const scratch = cBase + rowPanels * MR * blockCols;
     const biasBase = scratch + k * Math.max(m, blockCols);
-    const mem = this.reserve(biasBase + (epilogue === undefined ? 0 : blockCols));
+    const extra = biasBase + (epilogue === undefined ? 0 : blockCols);
+    const mem = this.reserve(extra + extraFloats);
     this.packA(a, aOffset, transA, m, k, scratch);
     const parallel = this.pool !== null && m * n * k >= PARALLEL_WORK;
     for (let j0 = 0; j0 < n; j0 += blockCols) {
@@ -94,7 +134,7 @@ export class WasmGemm {
       const colPanels = Math.ceil(cols / NR);
       const ldc = colPanels * NR;
       const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k };
-      this.packB(b, bOffset + (transB ? j0 * k : j0), transB, cols, transB ? k : n, k, aSize, scratch);
+      packBlock(j0, cols, aSize, scratch, extra);
       if (k === 0) mem.fill(0, cBase, scratch);
       else if (parallel && colPanels > 1) this.pool!.run(product, this.kernel);
       else multiplyColumns(this.kernel, product, 0, colPanels);
@@ -128,13 +168,16 @@ export class WasmGemm {
 
   /**
    * `n` columns of op(b) (k x n) as 8-column panels at `base`, two 4-column halves per panel, from
-   * a compact copy at `scratch`. Stored rows are `ld` apart: b is [n, ld] when transposed (a block
-   * of its rows), [k, ld] otherwise (a block of its columns, copied row by row).
+   * a compact copy at `scratch` (already there when `inMemory`). Stored rows are `ld` apart: b is
+   * [n, ld] when transposed (a block of its rows), [k, ld] otherwise (a block of its columns,
+   * copied row by row).
    */
-  private packB(b: Float32Array, offset: number, trans: boolean, n: number, ld: number, k: number, base: number, scratch: number): void {
+  private packB(b: Float32Array, offset: number, trans: boolean, n: number, ld: number, k: number, base: number, scratch: number, inMemory = false): void {
     const view = this.view;
-    if (trans || ld === n) view.set(b.subarray(offset, offset + n * k), scratch);
-    else for (let p = 0; p < k; p++) view.set(b.subarray(offset + p * ld, offset + p * ld + n), scratch + p * n);
+    if (!inMemory) {
+      if (trans || ld === n) view.set(b.subarray(offset, offset + n * k), scratch);
+      else for (let p = 0; p < k; p++) view.set(b.subarray(offset + p * ld, offset + p * ld + n), scratch + p * n);
+    }
     const full = Math.floor(n / NR);
     for (let half = 0; half < 2 && full > 0; half++) {
       const dst = (base + half * 4) * 4;
@@ -144,6 +187,24 @@ export class WasmGemm {
     // op(b)^T is n x k, so its last columns are packed as rows of the transposed operand.
     if (full * NR < n) packEdge(view, scratch, !trans, n, k, NR, full, view, base + full * NR * k);
   }
+}
+
+/** The offset of each multi-index of `axes`, row-major. */
+function offsetsOf({ shape, strides }: ViewAxes): Int32Array {
+  const out = new Int32Array(shape.reduce((acc, d) => acc * d, 1));
+  const counter = new Array<number>(shape.length).fill(0);
+  let offset = 0;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = offset;
+    for (let axis = shape.length - 1; axis >= 0; axis--) {
+      counter[axis]++;
+      offset += strides[axis];
+      if (counter[axis] < shape[axis]) break;
+      offset -= strides[axis] * shape[axis];
+      counter[axis] = 0;
+    }
+  }
+  return out;
 }
 
 /**

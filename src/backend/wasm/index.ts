@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { forEachMatrix } from '../js/gemm.js';
 import { jsKernels, typedArrayBackend } from '../js/index.js';
-import type { LinearKernel, MatmulKernel } from '../kernels.js';
+import type { LinearKernel, MatmulKernel, ViewMatmulKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
 import { WasmGemm } from './gemm.js';
 import { copy } from './strided-copy.js';
@@ -50,6 +50,17 @@ function matmul(kernel: MatmulKernel, inputs: readonly TypedArray[], outputs: re
   releaseLargeMemory();
 }
 
+function viewMatmul(kernel: ViewMatmulKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [a, b] = inputs;
+  const [out] = outputs;
+  if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+    jsKernels.viewMatmul(kernel, inputs, outputs);
+    return;
+  }
+  wasmGemm().multiplyView(a, kernel.aOffset, b, kernel, out);
+  releaseLargeMemory();
+}
+
 function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
   const [x, weight, bias] = inputs;
   const [out] = outputs;
@@ -69,7 +80,7 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
  * the js backend (nothing to free by hand, no views to go stale); the kernels pack their operands
  * into the module's own memory, which the packing needs anyway.
  */
-export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, matmul, linear, copy });
+export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, matmul, viewMatmul, linear, copy });
 
 /** Whether the wasm backend can run here (WebAssembly with 128-bit SIMD). */
 export const WASM_AVAILABLE = HAS_SIMD;

@@ -95,3 +95,34 @@ export function copyPanels(): FunctionSpec {
   code.br(0).end().end();
   return { name: 'copyPanels', params: PARAMS, results: [], code };
 }
+
+/**
+ * `gatherColumns(src, taps, columns, dst, k, n)`: dst[p n + j] = src[taps[p] + columns[j]], with
+ * byte offsets in the two int32 tables: a block of a strided view's columns (im2col), written
+ * compactly for copyPanels.
+ */
+export type ColumnGatherer = (src: number, taps: number, columns: number, dst: number, k: number, n: number) => void;
+
+export function gatherColumns(): FunctionSpec {
+  const code = new Code(6);
+  const [src, taps, columns, dst, k, n] = [0, 1, 2, 3, 4, 5];
+  const p = code.local('i32');
+  const j = code.local('i32');
+  const row = code.local('i32');
+  const d = code.local('i32');
+  code.get(dst).set(d);
+  code.i32(0).set(p);
+  code.block().loop(); // over taps
+  code.get(p).get(k).i32GeU().brIf(1);
+  code.get(src).get(taps).get(p).i32(2).i32Shl().i32Add().i32Load().i32Add().set(row);
+  code.i32(0).set(j);
+  code.block().loop(); // over columns
+  code.get(j).get(n).i32GeU().brIf(1);
+  code.get(d).get(row).get(columns).get(j).i32(2).i32Shl().i32Add().i32Load().i32Add().f32Load().f32Store();
+  code.get(d).i32(4).i32Add().set(d);
+  code.get(j).i32(1).i32Add().set(j);
+  code.br(0).end().end();
+  code.get(p).i32(1).i32Add().set(p);
+  code.br(0).end().end();
+  return { name: 'gatherColumns', params: PARAMS.slice(0, 6), results: [], code };
+}

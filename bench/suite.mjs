@@ -1,9 +1,11 @@
-// The benchmark suite of issue 11: nabla (js backend, wasm on one thread, wasm on all threads) against
-// jax-js (wasm, jitted), TensorFlow.js (cpu backend) and PyTorch (CPU, when python3 can import torch),
-// on three workloads:
+// The benchmark suite of issues 11 and 12: nabla (js backend, wasm on one thread, wasm on all
+// threads) against jax-js (wasm, jitted), TensorFlow.js (cpu backend) and PyTorch (CPU, when python3
+// can import torch), on five workloads:
 //   W1  784-40-30-20-10 sigmoid MLP, batch 100, SGD lr 0.1 momentum 0.9, Fashion-MNIST, samples/s
 //   W2  784-512-512-10 relu MLP, batch 128, SGD lr 0.05 momentum 0.9, Fashion-MNIST, samples/s
+//   W3  LeNet-5 training (issue 12), batch 64, SGD lr 0.05 momentum 0.9, Fashion-MNIST, samples/s
 //   W5  n x n float32 matmul, n = 256, 512, 1024, GFLOPS
+//   W6  LeNet-5 forward (no grad) on the 10,000 test images, batch 1000, shared weights, images/s
 // Each contender runs in its own process (bench/lib/suite-worker.mjs; bench/torch_suite.py for
 // PyTorch), started afresh for each workload, so that its peak RSS is its own. The processes are
 // driven one at a time, round after round, so the contenders are interleaved in time and never
@@ -20,10 +22,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { arange, BACKEND_NAMES, DataLoader, locateDataset, readIdxFile, TensorDataset } from '../dist/index.js';
+import { arange, BACKEND_NAMES, DataLoader, Generator, locateDataset, readIdxFile, saveSafetensors, TensorDataset } from '../dist/index.js';
+import { LENET_PARAMETER_COUNT } from './lib/init.mjs';
+import { lenet } from './lib/nabla.mjs';
 
 const HELP = `node --expose-gc bench/suite.mjs [options]
-  --only LIST           workloads and/or contenders, comma-separated: W1, W2, W5; nabla-js,
+  --only LIST           workloads and/or contenders, comma-separated: W1, W2, W3, W5, W6; nabla-js,
                         nabla-wasm-1, nabla-wasm-all (nabla = all three, nabla-wasm = both wasm),
                         jax, tfjs, torch. Default: everything (e.g. --only W5,nabla-wasm-all,jax)
   --rounds R            timed rounds per contender and workload (default 3); the best counts
@@ -31,11 +35,20 @@ const HELP = `node --expose-gc bench/suite.mjs [options]
   --w1-batches B        timed W1 batches per round (default 300)
   --w2-warmup B         untimed W2 batches before the first round (default 5)
   --w2-batches B        timed W2 batches per round (default 50)
-  --tfjs-w2-batches B   cap on tfjs's timed W2 batches per round (default 10)
+  --tfjs-w2-batches B   cap on tfjs's timed W2 batches per round, and on its warm-up (default 10)
+  --w3-warmup B         untimed W3 (LeNet-5 training, batch 64) batches before the first round (default 3)
+  --w3-batches B        timed W3 batches per round (default 20)
+  --tfjs-w3-batches B   cap on tfjs's timed W3 batches per round, and on its warm-up (default 2)
+  --w3-init own|shared  W3's initial weights: each library's own draw of PyTorch's default
+                        initialization (default), or W6's weights in every library, so that the
+                        W3 losses must agree too (a check of the gradients and the updates)
   --w5-sizes LIST       matrix sizes (default 256,512,1024)
   --w5-seconds S        at least this long per W5 measurement (default 0.5)
+  --w6-warmup B         untimed W6 (LeNet-5 forward, batch 1000) batches before the first round (default 1)
+  --w6-batches B        timed W6 batches per round, cycling through the 10 test batches (default 5)
   --threads N           nabla-wasm-all's thread count, also PyTorch's (default: available cores)
-  --accuracy            also train a fresh model for one full epoch (W1, W2) and report test accuracy
+  --accuracy            also train a fresh model for one full epoch (W1, W2; not W3, too slow) and
+                        report test accuracy (W6 reports the accuracy of its shared weights anyway)
   --json FILE           write the results as JSON to FILE
   --data-dir DIR        Fashion-MNIST directory (default ../shared/datasets/fashion-mnist if present)`;
 
@@ -48,6 +61,12 @@ const { values: args } = parseArgs({
     'w2-warmup': { type: 'string', default: '5' },
     'w2-batches': { type: 'string', default: '50' },
     'tfjs-w2-batches': { type: 'string', default: '10' },
+    'w3-warmup': { type: 'string', default: '3' },
+    'w3-batches': { type: 'string', default: '20' },
+    'tfjs-w3-batches': { type: 'string', default: '2' },
+    'w3-init': { type: 'string', default: 'own' },
+    'w6-warmup': { type: 'string', default: '1' },
+    'w6-batches': { type: 'string', default: '5' },
     'w5-sizes': { type: 'string', default: '256,512,1024' },
     'w5-seconds': { type: 'string', default: '0.5' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
@@ -76,6 +95,8 @@ const W5_SIZES = args['w5-sizes'].split(',').map((s) => {
 const W5_SECONDS = Number(args['w5-seconds']);
 if (!(W5_SECONDS > 0)) throw new RangeError(`--w5-seconds must be positive, got ${args['w5-seconds']}`);
 const SEED = 1234;
+if (!['own', 'shared'].includes(args['w3-init'])) throw new RangeError(`--w3-init must be own or shared, got ${args['w3-init']}`);
+const W3_SHARED = args['w3-init'] === 'shared';
 
 const WORKLOADS = {
   W1: {
@@ -88,7 +109,19 @@ const WORKLOADS = {
     warmup: count('w2-warmup', 0), batches: count('w2-batches', 1), caps: { tfjs: count('tfjs-w2-batches', 1) },
     config: { sizes: [784, 512, 512, 10], activation: 'relu', init: 'kaiming-uniform', lr: 0.05, momentum: 0.9, batch: 128 },
   },
+  W3: {
+    title: 'W3: LeNet-5 training, conv 1-6 5x5 pad 2, pool, conv 6-16 5x5, pool, 400-120-84-10 relu, batch 64, SGD lr 0.05 momentum 0.9, Fashion-MNIST',
+    unit: 'samples/s', lenet: true, accuracy: false,
+    warmup: count('w3-warmup', 0), batches: count('w3-batches', 1), caps: { tfjs: count('tfjs-w3-batches', 1) },
+    config: { model: 'lenet', lr: 0.05, momentum: 0.9, batch: 64 },
+  },
   W5: { title: `W5: n x n float32 matmul, n = ${W5_SIZES.join(', ')}, at least ${W5_SECONDS} s per measurement`, unit: 'GFLOPS' },
+  W6: {
+    title: 'W6: LeNet-5 forward, no grad, batch 1000, the 10,000 Fashion-MNIST test images, the same (untrained) weights in every library',
+    unit: 'images/s', lenet: true, infer: true, accuracy: false,
+    warmup: count('w6-warmup', 0), batches: count('w6-batches', 1), caps: {},
+    config: { model: 'lenet', mode: 'infer', lr: 0.05, momentum: 0.9, batch: 1000 },
+  },
 };
 const CONTENDERS = {
   'nabla-js': { label: 'nabla js', env: { NABLA_BACKEND: 'js' } },
@@ -124,9 +157,16 @@ const machine = {
   cpu: cpus[0]?.model?.trim() ?? 'unknown CPU', cores: cpus.length, availableParallelism: os.availableParallelism(),
   memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}`, arch: os.arch(),
 };
-console.log(`nabla benchmark suite (issue 11), ${new Date().toISOString()}`);
+console.log(`nabla benchmark suite (issues 11 and 12), ${new Date().toISOString()}`);
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores (available parallelism ${machine.availableParallelism}), ` +
   `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform} ${machine.arch}`);
+// Other work on the machine distorts everything, multi-threaded figures most (PyTorch's OpenMP
+// threads slow down many times over when they have to share the cores: W3 at 2 threads on a busy
+// 2-core machine ran 10 times slower than at 1 thread). Say so when the load says so.
+machine.loadAverage = os.loadavg().map((v) => +v.toFixed(2));
+if (machine.loadAverage[0] > 0.5 * machine.availableParallelism) {
+  note(`load average ${machine.loadAverage.join(', ')} on ${machine.availableParallelism} cores: other work is running, so the figures (multi-threaded ones most) are unreliable`);
+}
 
 // --- which contenders can run --------------------------------------------------------------------------
 if (!BACKEND_NAMES.includes('wasm') && contenders.some((c) => c.startsWith('nabla-wasm'))) {
@@ -232,6 +272,22 @@ const info = {}; // contender -> { library, version, backend }
 const measurements = []; // { workload, item, contender, round, value, ... }
 const accuracy = []; // { workload, contender, accuracy, seconds, value }
 const memory = []; // { workload, contender, peakRSSMB, baseRSSMB, dataRSSMB, rounds: [rss after each round] }
+const network = []; // W3, W6: { workload, contender, numParameters, batches (W3: trained, warm-up included), loss, accuracy (W6) }
+
+/**
+ * W6's weights (and W3's initial ones with --w3-init shared): one LeNet-5 drawn by nabla (PyTorch's default initialization, seeded), written once
+ * as safetensors (PyTorch's names and layout), which every contender loads, so that all compute the
+ * same function and their test losses must agree to float32 rounding.
+ */
+let lenetWeightsFile = null;
+function lenetWeights() {
+  if (lenetWeightsFile) return lenetWeightsFile;
+  const model = lenet(new Generator(SEED));
+  lenetWeightsFile = path.join(tmp, 'lenet-w6.safetensors');
+  saveSafetensors(lenetWeightsFile, Object.fromEntries(Object.entries(model.stateDict())
+    .map(([name, t]) => [name, { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.dataSync()) }])));
+  return lenetWeightsFile;
+}
 const fmt = (value, unit) => (unit === 'GFLOPS' ? value.toFixed(2) : value.toFixed(0));
 const pad = (key) => CONTENDERS[key].label.padEnd(14);
 const suiteStart = performance.now();
@@ -243,9 +299,12 @@ for (const workload of workloads) {
   const init = { type: 'init', workload, dataDir: files?.dir, threads: THREADS };
   if (workload !== 'W5') {
     init.config = { ...spec.config, seed: SEED, warmup: spec.warmup };
+    if (spec.infer || (workload === 'W3' && W3_SHARED)) init.config.weightsFile = lenetWeights();
     if (children.torch) {
       // PyTorch reads the IDX files itself; these are the batch orders the DataLoader gives the others.
       init.files = { trainImages: files.trainImages, trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels };
+    }
+    if (children.torch && !spec.infer) {
       const samples = readIdxFile(files.trainLabels).shape[0];
       const perEpoch = Math.ceil(samples / spec.config.batch);
       const epochs = Math.max(1, Math.ceil((spec.warmup + ROUNDS * spec.batches) / perEpoch));
@@ -255,7 +314,10 @@ for (const workload of workloads) {
     }
   }
   // Set-up (data, model, warm-up) in parallel: nothing is timed yet.
-  const ready = await Promise.all(Object.entries(children).map(async ([key, child]) => [key, await child.request(init)]));
+  // A contender capped at fewer timed batches (tfjs on W2, W3) also warms up on no more than that.
+  const warmupOf = (key) => Math.min(spec.warmup, spec.caps?.[key] ?? Infinity);
+  const ready = await Promise.all(Object.entries(children).map(async ([key, child]) =>
+    [key, await child.request(init.config ? { ...init, config: { ...init.config, warmup: warmupOf(key) } } : init)]));
   const active = [];
   for (const [key, answer] of ready) {
     if (answer.skipped !== undefined) {
@@ -265,6 +327,7 @@ for (const workload of workloads) {
     }
     info[key] = { library: answer.library, version: answer.version, backend: answer.backend };
     for (const line of answer.notes ?? []) note(`${CONTENDERS[key].label}: ${line}`);
+    if (spec.lenet) network.push({ workload, contender: key, numParameters: answer.numParameters, batches: spec.infer ? 0 : warmupOf(key) });
     memory.push({ workload, contender: key, baseRSSMB: answer.baseRSSMB, dataRSSMB: answer.dataRSSMB, setupRSSMB: answer.rssMB, rounds: [] });
     active.push(key);
   }
@@ -273,7 +336,10 @@ for (const workload of workloads) {
 
   if (workload !== 'W5') {
     for (const [key, cap] of Object.entries(spec.caps)) {
-      if (active.includes(key) && cap < spec.batches) note(`${workload}: ${CONTENDERS[key].label} is capped at ${cap} timed batches per round (the others run ${spec.batches}), to keep the suite short`);
+      if (active.includes(key) && cap < spec.batches) {
+        note(`${workload}: ${CONTENDERS[key].label} is capped at ${cap} timed batches per round (the others run ${spec.batches})` +
+          `${cap < spec.warmup ? ` and ${cap} warm-up batches` : ''}, to keep the suite short`);
+      }
     }
     console.log(`  ${spec.warmup} warm-up batches, then ${ROUNDS} round(s) of ${spec.batches} timed batches`);
     for (let round = 1; round <= ROUNDS; round++) {
@@ -282,11 +348,18 @@ for (const workload of workloads) {
         const r = await children[key].request({ type: 'run', batches });
         measurements.push({ workload, item: workload, contender: key, round, unit: spec.unit, ...strip(r) });
         mem(key).rounds.push(r.rssMB);
+        const net = network.find((n) => n.workload === workload && n.contender === key);
+        if (net) Object.assign(net, { batches: net.batches + (spec.infer ? 0 : r.batches), loss: r.loss, accuracy: r.accuracy });
+        const scores = spec.infer ? `test loss ${r.loss.toFixed(6)}, accuracy ${(100 * r.accuracy).toFixed(2)} %` : `loss ${r.loss.toFixed(4)}`;
         console.log(`  round ${round} ${pad(key)} ${fmt(r.value, spec.unit).padStart(8)} ${spec.unit}  (${r.batches} batches, ${r.seconds.toFixed(2)} s, ` +
-          `loss ${r.loss.toFixed(4)}, rss ${r.rssMB.toFixed(0)} MiB${r.numTensors !== undefined ? `, ${r.numTensors} tensors` : ''})`);
+          `${scores}, rss ${r.rssMB.toFixed(0)} MiB${r.numTensors !== undefined ? `, ${r.numTensors} tensors` : ''})`);
       }
     }
-    if (args.accuracy) {
+    if (spec.lenet) checkNetwork(workload, active);
+    if (args.accuracy && spec.accuracy === false && !spec.infer) {
+      note(`${workload}: --accuracy skips it (an epoch of LeNet-5 is 938 batches: minutes for nabla and jax-js, about an hour for tfjs's cpu backend)`);
+    }
+    if (args.accuracy && spec.accuracy !== false) {
       console.log('  accuracy: a fresh model per contender, one full epoch (same batches), then the 10,000 test images');
       for (const key of active) {
         const r = await children[key].request({ type: 'accuracy' });
@@ -313,6 +386,40 @@ for (const workload of workloads) {
   }));
 }
 const suiteSeconds = (performance.now() - suiteStart) / 1000;
+
+/**
+ * W3, W6: every contender must build LeNet-5 with 61,706 parameters. W6 (the same weights everywhere):
+ * every round's mean test loss must agree with the first contender's to float32 rounding, else the
+ * libraries do not compute the same network (a layout or a flatten order gone wrong). W3 with
+ * --w3-init shared: the same initial weights and batches, so the training losses of the contenders
+ * that run every batch must agree too, up to the rounding that training amplifies (1 %).
+ */
+function checkNetwork(workload, active) {
+  const rows = network.filter((n) => n.workload === workload && active.includes(n.contender));
+  for (const n of rows) {
+    if (n.numParameters !== LENET_PARAMETER_COUNT) note(`${CONTENDERS[n.contender].label} ${workload}: LeNet-5 has ${n.numParameters} parameters, expected ${LENET_PARAMETER_COUNT.toLocaleString('en')}`);
+  }
+  const spec = WORKLOADS[workload];
+  if (!(spec.infer || (workload === 'W3' && W3_SHARED))) return;
+  const compared = active.filter((key) => (spec.caps[key] ?? Infinity) >= spec.batches);
+  if (compared.length < 2) return;
+  let worst = 0;
+  let accuracyGap = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const rs = measurements.filter((m) => m.workload === workload && m.round === round && compared.includes(m.contender));
+    for (const r of rs) {
+      worst = Math.max(worst, Math.abs(r.loss - rs[0].loss) / rs[0].loss);
+      if (spec.infer) accuracyGap = Math.max(accuracyGap, Math.abs(r.accuracy - rs[0].accuracy));
+    }
+  }
+  const who = compared.length < active.length ? ` (${compared.map((key) => CONTENDERS[key].label).join(', ')}: the capped ones see other batches)` : '';
+  if (worst > (spec.infer ? 1e-4 : 1e-2)) {
+    note(`${workload}: the contenders' ${spec.infer ? 'test' : 'training'} losses from the same weights differ by up to ${(100 * worst).toFixed(3)} %: they do not compute the same network${who}`);
+  } else {
+    console.log(`  check: same weights, same ${spec.infer ? 'test' : 'training'} losses in every library${who}: largest relative difference ${worst.toExponential(1)}` +
+      (spec.infer ? `, accuracy within ${(100 * accuracyGap).toFixed(2)} points` : ''));
+  }
+}
 
 /** A worker's answer without the protocol fields. */
 function strip({ ok, type, ...rest }) {
@@ -388,6 +495,43 @@ if (nablaShown.length && peersShown.length) {
   console.log(ratioTable.toString());
 }
 
+// LeNet-5 (W3, W6): the same network in every library: its parameter count, W3's training loss in
+// the last round (each library's own initialization; tfjs, capped, has trained on fewer batches), W6's
+// test loss and accuracy with the shared weights (they must agree).
+const lenetRuns = workloads.filter((w) => WORKLOADS[w].lenet && network.some((n) => n.workload === w));
+if (lenetRuns.length) {
+  console.log(`\nLeNet-5, the same network in every library (W3: ${W3_SHARED ? 'the same initial weights for all' : 'each library\'s own initialization'}; W6: the same weights for all)`);
+  const netTable = table(['', ...shown.map((key) => CONTENDERS[key].label)]);
+  const cell = (workload, key, f) => {
+    const n = network.find((r) => r.workload === workload && r.contender === key);
+    return n && n.loss !== undefined ? f(n) : '-';
+  };
+  const counts = shown.map((key) => network.find((n) => n.contender === key)?.numParameters);
+  netTable.push(['parameters', ...counts.map((c) => (c === undefined ? '-' : c.toLocaleString('en')))]);
+  if (lenetRuns.includes('W3')) {
+    netTable.push(['W3 mean loss, last round', ...shown.map((key) => cell('W3', key, (n) => n.loss.toFixed(4)))]);
+    netTable.push(['W3 batches trained by then', ...shown.map((key) => cell('W3', key, (n) => String(n.batches)))]);
+  }
+  if (lenetRuns.includes('W6')) {
+    netTable.push(['W6 mean test loss', ...shown.map((key) => cell('W6', key, (n) => n.loss.toFixed(6)))]);
+    netTable.push(['W6 test accuracy', ...shown.map((key) => cell('W6', key, (n) => `${(100 * n.accuracy).toFixed(2)} %`))]);
+  }
+  console.log(netTable.toString());
+  // W3's losses: each library starts from its own draw of the same distribution, so they differ
+  // somewhat; a contender far from the others (uncapped ones, same batches) has a different network.
+  const w3 = network.filter((n) => n.workload === 'W3' && n.loss !== undefined && !capped('W3', n.contender));
+  if (w3.length > 1) {
+    const mid = median(w3.map((n) => n.loss));
+    for (const n of w3) {
+      if (Math.abs(n.loss - mid) > 0.25 * mid) {
+        note(`${CONTENDERS[n.contender].label} W3: last-round loss ${n.loss.toFixed(4)} is more than 25 % from the median ${mid.toFixed(4)}` +
+          (W3_SHARED ? '' : ' (each library starts from its own draw of the initialization, and lr 0.05 with momentum 0.9 is not always stable that early;' +
+            ' --w3-init shared starts them all from the same weights)'));
+      }
+    }
+  }
+}
+
 // Peak RSS: each contender's own process for that workload, its resident high-water mark from the end
 // of data loading (W5: from start-up) to the end, library set-up, warm-up and rounds included. On
 // Linux the mark is reset once the data are in (see resetPeak in suite-worker.mjs); elsewhere it is the
@@ -425,6 +569,8 @@ for (const m of memory) {
 
 console.log('\nversions: ' + shown.map((key) => `${CONTENDERS[key].label} = ${info[key].library} ${info[key].version} (${info[key].backend})`).join('; '));
 if (shown.includes('jax')) console.log('jax-js runs its kernels on the main thread in Node (no global Worker), i.e. on one thread');
+if (lenetRuns.length && shown.includes('jax')) console.log('jax-js has no max-pool function: LeNet-5 pools with lax.reduceWindow(x, np.max, [2, 2], [2, 2]), its convs are lax.convGeneralDilated (NCHW, OIHW)');
+if (lenetRuns.length && shown.includes('tfjs')) console.log('tfjs cpu runs LeNet-5 in NHWC (its conv2d/maxPool layout): [B, 28, 28, 1] batches (the same bytes as [B, 1, 28, 28]), HWIO filters');
 console.log(`suite: ${suiteSeconds.toFixed(0)} s`);
 
 if (args.json) {
@@ -433,13 +579,13 @@ if (args.json) {
     capped: capped(item, key),
   })));
   const options = {
-    rounds: ROUNDS, threads: THREADS, seed: SEED, w5Sizes: W5_SIZES, w5Seconds: W5_SECONDS, accuracy: args.accuracy,
+    rounds: ROUNDS, threads: THREADS, seed: SEED, w5Sizes: W5_SIZES, w5Seconds: W5_SECONDS, w3Init: args['w3-init'], accuracy: args.accuracy,
     workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])),
   };
   const out = {
     date: new Date().toISOString(), machine, options, data: files?.dir ?? null, torch: torchVersion,
     contenders: Object.fromEntries(shown.map((key) => [key, { label: CONTENDERS[key].label, ...info[key] }])),
-    summary, ratios, accuracy, memory, measurements, notes, seconds: suiteSeconds,
+    summary, ratios, accuracy, network, memory, measurements, notes, seconds: suiteSeconds,
   };
   writeFileSync(args.json, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${args.json}`);

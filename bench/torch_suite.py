@@ -4,10 +4,16 @@
 The workloads are those of the suite (see bench/README.md):
   W1  784-40-30-20-10 sigmoid MLP, batch 100, SGD lr 0.1 momentum 0.9, glorot-uniform weights
   W2  784-512-512-10 relu MLP, batch 128, SGD lr 0.05 momentum 0.9, he-uniform weights
+  W3  LeNet-5 training (torch.nn: Conv2d 1->6 5x5 pad 2, ReLU, MaxPool2d 2, Conv2d 6->16 5x5, ReLU,
+      MaxPool2d 2, Flatten, Linear 400->120->84->10 with ReLUs), batch 64, SGD lr 0.05 momentum 0.9,
+      PyTorch's default initialization
   W5  n x n float32 matmul (torch.mm), GFLOPS
-W1 and W2 train on Fashion-MNIST, read here from the IDX gzip files with gzip, struct and numpy
+  W6  LeNet-5 forward under torch.no_grad() on the 10,000 test images, batch 1000, images/s, with
+      the weights of a safetensors file (`weightsFile`, written by the suite; standalone: the
+      default initialization)
+W1, W2 and W3 train on Fashion-MNIST, read here from the IDX gzip files with gzip, struct and numpy
 (pixels scaled to [0, 1] exactly as nabla does: the float32 nearest to v / 255), softmax
-cross-entropy on the logits, biases zero, torch.optim.SGD (v = m v + g, p -= lr v).
+cross-entropy on the logits, torch.optim.SGD (v = m v + g, p -= lr v); the MLPs' biases are zero.
 
   python3 bench/torch_suite.py --serve
       What bench/suite.mjs runs: JSON requests on stdin, one per line, each answered with one JSON
@@ -15,7 +21,7 @@ cross-entropy on the logits, biases zero, torch.optim.SGD (v = m v + g, p -= lr 
       The batch order comes from a file of int32 indices (`orderFile`, one row of 60,000 per epoch)
       that the suite draws with nabla's DataLoader generator, so these are the same batches as the
       other contenders'.
-  python3 bench/torch_suite.py [--data-dir DIR] [--workloads W1,W2,W5] [--warmup B] [--batches B]
+  python3 bench/torch_suite.py [--data-dir DIR] [--workloads W1,W2,W3,W5,W6] [--warmup B] [--batches B]
                                [--sizes 256,512,1024] [--min-seconds S] [--threads N] [--accuracy]
       Standalone: runs the workloads in turn and prints one JSON line per measurement (batch order
       from numpy's generator, not nabla's).
@@ -70,10 +76,11 @@ def find(data_dir, stem):
 SCALE = (np.arange(256, dtype=np.float64) / 255).astype(np.float32)
 
 
-def load_split(images_path, labels_path):
+def load_split(images_path, labels_path, nchw=False):
+    """Images as [N, 784] float32, or [N, 1, 28, 28] with nchw (LeNet); labels as int64 [N]."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
-    x = torch.from_numpy(SCALE[images.reshape(images.shape[0], -1)])
+    x = torch.from_numpy(SCALE[images.reshape(images.shape[0], 1, *images.shape[1:]) if nchw else images.reshape(images.shape[0], -1)])
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y
 
@@ -104,9 +111,47 @@ def build(sizes, activation, init, seed):
     return nn.Sequential(*layers)
 
 
+def build_lenet(seed):
+    """LeNet-5 with torch.nn's modules and their default initialization (U(+-1/sqrt(fanIn)) for weights and biases)."""
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+
+
+def load_safetensors(path):
+    """A safetensors file of float32 tensors as a state dict (the format is an 8-byte little-endian
+    header length, a JSON header of dtype, shape and data_offsets, then the raw bytes)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    (length,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + length])
+    state = {}
+    for name, entry in header.items():
+        if name == '__metadata__':
+            continue
+        if entry['dtype'] != 'F32':
+            raise ValueError(f'{path}: {name} is {entry["dtype"]}, expected F32')
+        begin, end = entry['data_offsets']
+        array = np.frombuffer(data, dtype='<f4', count=(end - begin) // 4, offset=8 + length + begin)
+        state[name] = torch.from_numpy(array.copy()).reshape(entry['shape'])
+    return state
+
+
 class Trainer:
     def __init__(self, config):
-        self.model = build(config['sizes'], config['activation'], config['init'], config['seed'])
+        if config.get('model') == 'lenet':
+            self.model = build_lenet(config['seed'])
+            if config.get('weightsFile'):
+                self.model.load_state_dict(load_safetensors(config['weightsFile']))
+        else:
+            self.model = build(config['sizes'], config['activation'], config['init'], config['seed'])
+        self.num_parameters = sum(p.numel() for p in self.model.parameters())
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config['lr'], momentum=config['momentum'])
 
     def step(self, x, y):
@@ -115,6 +160,11 @@ class Trainer:
         loss.backward()
         self.optimizer.step()
         return loss.item()
+
+    def infer(self, x):
+        """The logits of a batch as a numpy array."""
+        with torch.no_grad():
+            return self.model(x).numpy()
 
     def count_correct(self, x, y):
         with torch.no_grad():
@@ -131,6 +181,24 @@ def batch_stream(x, y, orders, batch):
             idx = order[start:start + batch]
             yield x.index_select(0, idx), y.index_select(0, idx)
         epoch += 1
+
+
+def test_stream(x, y, batch):
+    """Test batches in order, pass after pass (W6)."""
+    while True:
+        for start in range(0, x.shape[0], batch):
+            yield x[start:start + batch], y[start:start + batch]
+
+
+def score_logits(logits, labels):
+    """Sum of softmax cross-entropies and correct argmaxes, in float64, as scoreLogits in bench/lib/init.mjs."""
+    z = logits.astype(np.float64)
+    m = z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(z - m).sum(axis=1)) + m[:, 0]
+    labels = labels.numpy()
+    loss_sum = float((lse - z[np.arange(len(labels)), labels]).sum())
+    correct = int((logits.argmax(axis=1) == labels).sum())
+    return loss_sum, correct
 
 
 def rss_mb():
@@ -182,8 +250,9 @@ class Contender:
             'testImages': find(data_dir, 't10k-images-idx3-ubyte'), 'testLabels': find(data_dir, 't10k-labels-idx1-ubyte'),
         }
         start = time.perf_counter()
-        train = load_split(files['trainImages'], files['trainLabels'])
-        test = load_split(files['testImages'], files['testLabels'])
+        nchw = config.get('model') == 'lenet'
+        train = load_split(files['trainImages'], files['trainLabels'], nchw)
+        test = load_split(files['testImages'], files['testLabels'], nchw)
         load_seconds = time.perf_counter() - start
         data_rss = rss_mb()
         self.peak_reset = reset_peak()
@@ -194,16 +263,23 @@ class Contender:
             rng = np.random.default_rng(config['seed'])
             orders = np.stack([rng.permutation(train[0].shape[0]) for _ in range(2)]).astype(np.int32)
         trainer = Trainer(config)
-        batches = batch_stream(*train, orders, config['batch'])
+        infer = config.get('mode') == 'infer'
+        batches = test_stream(*test, config['batch']) if infer else batch_stream(*train, orders, config['batch'])
         for _ in range(config['warmup']):
-            trainer.step(*next(batches))
+            x, y = next(batches)
+            if infer:
+                trainer.infer(x)
+            else:
+                trainer.step(x, y)
         self.state = {'workload': msg['workload'], 'config': config, 'trainer': trainer, 'train': train, 'test': test,
                       'orders': orders, 'batches': batches}
-        return {**info, 'loadSeconds': load_seconds, 'dataRSSMB': data_rss, 'rssMB': rss_mb()}
+        return {**info, 'loadSeconds': load_seconds, 'dataRSSMB': data_rss, 'rssMB': rss_mb(), 'numParameters': trainer.num_parameters}
 
     def run(self, msg):
         if self.state['workload'] == 'W5':
             return self.run_matmul(msg)
+        if self.state['config'].get('mode') == 'infer':
+            return self.run_infer(msg)
         trainer, batches = self.state['trainer'], self.state['batches']
         samples, loss_sum = 0, 0.0
         start = time.perf_counter()
@@ -214,6 +290,22 @@ class Contender:
         seconds = time.perf_counter() - start
         return {'batches': msg['batches'], 'samples': samples, 'seconds': seconds, 'value': samples / seconds,
                 'loss': loss_sum / samples, 'rssMB': rss_mb()}
+
+    def run_infer(self, msg):
+        """W6: timed forward passes (batch to numpy logits), scored outside the timing."""
+        trainer, batches = self.state['trainer'], self.state['batches']
+        samples, seconds, loss_sum, correct = 0, 0.0, 0.0, 0
+        for _ in range(msg['batches']):
+            x, y = next(batches)
+            start = time.perf_counter()
+            logits = trainer.infer(x)
+            seconds += time.perf_counter() - start
+            batch_loss, batch_correct = score_logits(logits, y)
+            loss_sum += batch_loss
+            correct += batch_correct
+            samples += x.shape[0]
+        return {'batches': msg['batches'], 'samples': samples, 'seconds': seconds, 'value': samples / seconds,
+                'loss': loss_sum / samples, 'accuracy': correct / samples, 'rssMB': rss_mb()}
 
     def run_matmul(self, msg):
         n = msg['n']
@@ -273,6 +365,8 @@ def serve():
 WORKLOADS = {
     'W1': {'sizes': [784, 40, 30, 20, 10], 'activation': 'sigmoid', 'init': 'xavier-uniform', 'lr': 0.1, 'batch': 100},
     'W2': {'sizes': [784, 512, 512, 10], 'activation': 'relu', 'init': 'kaiming-uniform', 'lr': 0.05, 'batch': 128},
+    'W3': {'model': 'lenet', 'lr': 0.05, 'batch': 64},
+    'W6': {'model': 'lenet', 'mode': 'infer', 'lr': 0.05, 'batch': 1000},
 }
 
 
@@ -288,11 +382,12 @@ def standalone(args):
             config = {**WORKLOADS[workload], 'momentum': 0.9, 'seed': 1234, 'warmup': args.warmup}
             info = contender.init({'workload': workload, 'config': config, 'dataDir': args.data_dir, 'threads': args.threads})
             result = contender.run({'batches': args.batches})
-            print(json.dumps({'workload': workload, **info, **result, 'unit': 'samples/s'}), flush=True)
-            if args.accuracy:
+            unit = 'images/s' if config.get('mode') == 'infer' else 'samples/s'
+            print(json.dumps({'workload': workload, **info, **result, 'unit': unit}), flush=True)
+            if args.accuracy and config.get('mode') != 'infer':
                 print(json.dumps({'workload': workload, 'phase': 'accuracy', **contender.accuracy({})}), flush=True)
         else:
-            raise SystemExit(f'unknown workload {workload!r} (W1, W2, W5)')
+            raise SystemExit(f'unknown workload {workload!r} (W1, W2, W3, W5, W6)')
         print(json.dumps({'workload': workload, **contender.finish({})}), flush=True)
 
 
@@ -300,7 +395,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--serve', action='store_true', help='answer the requests of bench/suite.mjs on stdin')
     parser.add_argument('--data-dir', default=DEFAULT_DATA_DIR)
-    parser.add_argument('--workloads', default='W1,W2,W5')
+    parser.add_argument('--workloads', default='W1,W2,W3,W5,W6')
     parser.add_argument('--warmup', type=int, default=10)
     parser.add_argument('--batches', type=int, default=100)
     parser.add_argument('--sizes', default='256,512,1024')

@@ -1,5 +1,6 @@
-// Weight initialization shared by the peers' setups, so that they draw from the same distributions
-// as nabla's initializations of the same names (see src/nn/init.ts); biases start at zero.
+// What the contenders' setups share: the weight initializations of the MLPs (W1, W2), drawn from the
+// same distributions as nabla's initializations of the same names (see src/nn/init.ts; biases start at
+// zero), and LeNet-5's parameters (W3, W6), PyTorch's default initialization and W6's scoring.
 
 /**
  * The bound b of the U(-b, b) weights of layer i (0-based, of `layers` layers, fanIn inputs, fanOut
@@ -11,4 +12,45 @@ export function uniformBound(init, fanIn, fanOut, i, layers) {
   if (init === 'xavier-uniform') return Math.sqrt(6 / (fanIn + fanOut));
   if (init === 'kaiming-uniform') return Math.sqrt((i + 1 < layers ? 6 : 3) / fanIn);
   throw new RangeError(`unsupported init '${init}' (xavier-uniform or kaiming-uniform)`);
+}
+
+/**
+ * LeNet-5 (W3, W6) in PyTorch's layout and naming (nn.Sequential indices: conv, relu, pool, conv,
+ * relu, pool, flatten, linear, relu, linear, relu, linear): conv 1->6 5x5 pad 2, conv 6->16 5x5,
+ * Linear 400->120->84->10; 61,706 parameters. Conv weights are [C_out, C_in, k, k], Linear weights
+ * [out, in]; the flatten order is PyTorch's (c, h, w) over [N, 16, 5, 5].
+ */
+export const LENET_PARAMS = Object.freeze([
+  ['0.weight', [6, 1, 5, 5]], ['0.bias', [6]],
+  ['3.weight', [16, 6, 5, 5]], ['3.bias', [16]],
+  ['7.weight', [120, 400]], ['7.bias', [120]],
+  ['9.weight', [84, 120]], ['9.bias', [84]],
+  ['11.weight', [10, 84]], ['11.bias', [10]],
+]);
+export const LENET_PARAMETER_COUNT = 61706;
+
+/** PyTorch's default bound for a Linear or Conv layer, weights and biases alike: U(-b, b), b = 1 / sqrt(fanIn), fanIn = C_in * k * k. */
+export function pytorchDefaultBound(weightShape) {
+  return 1 / Math.sqrt(weightShape.slice(1).reduce((a, b) => a * b, 1));
+}
+
+/**
+ * The sum of the softmax cross-entropies and the number of correct argmaxes of `logits` (float32,
+ * row-major [B, classes]) against the int labels, in float64: how W6 scores every contender's
+ * logits the same way, outside the timed forward.
+ */
+export function scoreLogits(logits, labels, classes = 10) {
+  let lossSum = 0;
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const row = logits.subarray(i * classes, (i + 1) * classes);
+    let max = -Infinity;
+    let arg = 0;
+    for (let j = 0; j < classes; j++) if (row[j] > max) { max = row[j]; arg = j; }
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(row[j] - max);
+    lossSum += Math.log(sum) + max - row[labels[i]];
+    if (arg === labels[i]) correct++;
+  }
+  return { lossSum, correct };
 }

@@ -11,7 +11,8 @@
 // `tree.ref` / `tree.dispose` do it for a whole tree, and `item()` reads a scalar and consumes it.
 // So each step consumes the old parameters, velocities and the batch, and returns new ones.
 import { readFileSync } from 'node:fs';
-import { uniformBound } from './init.mjs';
+import { loadSafetensors } from '../../dist/index.js';
+import { LENET_PARAMS, pytorchDefaultBound, uniformBound } from './init.mjs';
 
 /** jax-js on its wasm backend and its version, or null after a note (not installed, no wasm backend). */
 async function loadJax(log) {
@@ -94,6 +95,93 @@ export async function setupJax({ sizes, lr, momentum, seed, log, activation = 's
     tree.dispose([params, velocity]);
   };
   return { library: 'jax-js-wasm', version, backend, step, countCorrect, finish };
+}
+
+/**
+ * LeNet-5 (W3, W6) in jax-js, NCHW like PyTorch: `lax.convGeneralDilated` with [C_out, C_in, k, k]
+ * kernels (jax's OIHW), 2 x 2 max pooling with `lax.reduceWindow(x, np.max, [2, 2], [2, 2])` (jax-js
+ * has no max-pool function; this is how flax's max_pool is built on JAX's lax.reduce_window), dense
+ * layers as `x @ w + b` with w [in, out] (jax's convention). Weights and biases are drawn like
+ * PyTorch's defaults, U(+-1/sqrt(fanIn)), with jax-js's PRNG; with `weightsFile` they are read from
+ * that safetensors file (PyTorch's names and layout; dense weights transposed once). The training
+ * step and the forward of `infer` are jitted as in setupJax. Returns `{ step, infer, countCorrect,
+ * numParameters, finish }`, or null when jax-js is missing.
+ */
+export async function setupJaxLenet({ lr, momentum, seed, log, weightsFile }) {
+  const loaded = await loadJax(log);
+  if (!loaded) return null;
+  const { jax, version, backend } = loaded;
+  const { jit, lax, nn, numpy: np, random, tree, valueAndGrad } = jax;
+
+  // Layers in order, each { w, b }: two convs (OIHW), three dense layers ([in, out]).
+  const pairs = [];
+  for (let i = 0; i < LENET_PARAMS.length; i += 2) pairs.push([LENET_PARAMS[i], LENET_PARAMS[i + 1]]);
+  let params;
+  if (weightsFile) {
+    const { tensors } = loadSafetensors(weightsFile);
+    params = pairs.map(([[wName, wShape], [bName]]) => {
+      const w = np.array(tensors[wName].data, { shape: wShape });
+      return { w: wShape.length === 2 ? w.transpose() : w, b: np.array(tensors[bName].data) };
+    });
+  } else {
+    const keys = random.split(random.key(seed), LENET_PARAMS.length);
+    params = pairs.map(([[, wShape], [, bShape]], i) => {
+      const bound = pytorchDefaultBound(wShape);
+      const shape = wShape.length === 2 ? [wShape[1], wShape[0]] : wShape;
+      return {
+        w: random.uniform(keys.ref.slice(2 * i), shape, { minval: -bound, maxval: bound }),
+        b: random.uniform(keys.ref.slice(2 * i + 1), bShape, { minval: -bound, maxval: bound }),
+      };
+    });
+    keys.dispose();
+  }
+  let numParameters = 0;
+  for (const { w, b } of params) numParameters += w.size + b.size;
+  let velocity = tree.map((p) => np.zerosLike(p.ref), params);
+
+  const conv = (x, { w, b }, padding) => lax.convGeneralDilated(x, w, [1, 1], padding).add(b.reshape([-1, 1, 1]));
+  const maxPool2 = (x) => lax.reduceWindow(x, (window) => np.max(window), [2, 2], [2, 2]);
+  const dense = (x, { w, b }) => np.matmul(x, w).add(b);
+  /** The logits [B, 10] of x [B, 1, 28, 28]; consumes params and x. */
+  const forward = ([c1, c2, f1, f2, f3], x) => {
+    let h = maxPool2(nn.relu(conv(x, c1, [[2, 2], [2, 2]])));
+    h = maxPool2(nn.relu(conv(h, c2, 'VALID')));
+    h = h.reshape([h.shape[0], -1]); // [B, 16 * 5 * 5], (c, h, w) order as PyTorch's Flatten
+    h = nn.relu(dense(h, f1));
+    h = nn.relu(dense(h, f2));
+    return dense(h, f3);
+  };
+  const loss = (params, x, y) => nn.logSoftmax(forward(params, x)).mul(nn.oneHot(y, 10)).sum(-1).mean().neg();
+  const trainStep = jit((params, velocity, x, y) => {
+    const [lossValue, grads] = valueAndGrad(loss)(tree.ref(params), x, y);
+    const newVelocity = tree.map((v, g) => v.mul(momentum).add(g), velocity, grads);
+    const newParams = tree.map((p, v) => p.sub(v.mul(lr)), params, tree.ref(newVelocity));
+    return [newParams, newVelocity, lossValue];
+  });
+  const batch = (x) => np.array(x.dataSync(), { shape: x.shape });
+  const step = (x, y) => {
+    let lossValue;
+    [params, velocity, lossValue] = trainStep(params, velocity, batch(x), np.array(y.dataSync(), { dtype: np.int32 }));
+    return lossValue.item();
+  };
+  const logits = jit((params, x) => forward(params, x));
+  /** The logits of a batch, read back; keeps params, consumes the batch's array. */
+  const infer = (x) => logits(tree.ref(params), batch(x)).dataSync();
+  const predict = jit((params, x) => np.argmax(forward(params, x), -1));
+  const countCorrect = (x, y) => {
+    const predicted = predict(tree.ref(params), batch(x)).dataSync();
+    const labels = y.dataSync();
+    let correct = 0;
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
+    return correct;
+  };
+  const finish = () => {
+    trainStep.dispose();
+    logits.dispose();
+    predict.dispose();
+    tree.dispose([params, velocity]);
+  };
+  return { library: 'jax-js-wasm', version, backend, step, infer, countCorrect, numParameters, finish };
 }
 
 /**

@@ -2,7 +2,10 @@
 // The backend is whichever is active when setupNabla runs (nb.setBackend, or NABLA_BACKEND); the
 // batches passed to step() must live on that backend too.
 import { readFileSync } from 'node:fs';
-import { countCorrect as nablaCountCorrect, crossEntropy, Generator, getBackend, getThreads, mlp, noGrad, randn, SGD } from '../../dist/index.js';
+import {
+  Conv2d, countCorrect as nablaCountCorrect, crossEntropy, Flatten, Generator, getBackend, getThreads, Linear, loadSafetensors, MaxPool2d, mlp,
+  noGrad, randn, ReLU, Sequential, SGD, Tensor,
+} from '../../dist/index.js';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -26,6 +29,46 @@ export async function setupNabla({ sizes, lr, momentum, seed, activation = 'sigm
   /** How many rows of x the model classifies as y (no graph recorded). */
   const countCorrect = (x, y) => noGrad(() => nablaCountCorrect(model.forward(x), y));
   return { library: 'nabla', version: VERSION, backend: describeBackend(), step, countCorrect };
+}
+
+/**
+ * LeNet-5 with nabla's modules (PyTorch's default initialization, from `generator`): the parameter
+ * names are PyTorch's ('0.weight', ..., '11.bias'; see LENET_PARAMS in init.mjs).
+ */
+export function lenet(generator) {
+  return new Sequential(
+    new Conv2d(1, 6, 5, { padding: 2, generator }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(6, 16, 5, { generator }), new ReLU(), new MaxPool2d(2),
+    new Flatten(),
+    new Linear(400, 120, { generator }), new ReLU(),
+    new Linear(120, 84, { generator }), new ReLU(),
+    new Linear(84, 10, { generator }),
+  );
+}
+
+/**
+ * LeNet-5 on [B, 1, 28, 28] images (W3, W6): `{ library, version, step(x, y) -> loss, infer(x) ->
+ * Float32Array logits [B * 10], countCorrect, numParameters }`. The weights are nabla's own (seeded)
+ * or, with `weightsFile`, those of that safetensors file (PyTorch's names and layout).
+ */
+export async function setupNablaLenet({ lr, momentum, seed, weightsFile }) {
+  const model = lenet(new Generator(seed));
+  if (weightsFile) {
+    const { tensors } = loadSafetensors(weightsFile);
+    model.loadStateDict(Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, new Tensor(t.data, t.shape)])));
+  }
+  const optimizer = new SGD(model.parameters(), { lr, momentum });
+  const step = (x, y) => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(x), y);
+    loss.backward();
+    optimizer.step();
+    return loss.item();
+  };
+  /** The logits of a batch, read back (no graph recorded). */
+  const infer = (x) => noGrad(() => model.forward(x).dataSync());
+  const countCorrect = (x, y) => noGrad(() => nablaCountCorrect(model.forward(x), y));
+  return { library: 'nabla', version: VERSION, backend: describeBackend(), step, infer, countCorrect, numParameters: model.numParameters() };
 }
 
 /** The active backend, with its thread count where it has one ('wasm, 2 threads'). */

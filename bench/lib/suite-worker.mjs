@@ -2,34 +2,44 @@
 // hand). argv[2] names the contender: nabla-js, nabla-wasm-1, nabla-wasm-all, jax or tfjs. The suite
 // sets NABLA_BACKEND and NABLA_THREADS in the environment, so nabla picks its backend and thread
 // count before anything is created. The peers use nabla only to read Fashion-MNIST and cut the same
-// batches (js backend); the training and the products are theirs.
+// batches (js backend), and to read W6's shared weights (safetensors); the training, the forward
+// passes and the products are theirs.
 //
 // Protocol (IPC messages, one request at a time; each answered with { ok: true, ... } or
 // { ok: false, error }):
-//   { type: 'init', workload, config, dataDir }  W1/W2: load the data, build the model, run the
-//        warm-up batches; W5: set up the products. Answers the library, version and backend, or
-//        { skipped } when the library is not installed.
-//   { type: 'run', batches }                     W1/W2: train on the next `batches` batches, timed.
+//   { type: 'init', workload, config, dataDir }  W1/W2/W3/W6: load the data, build the model, run
+//        the warm-up batches; W5: set up the products. Answers the library, version, backend and
+//        parameter count, or { skipped } when the library is not installed. config.model 'lenet'
+//        (W3, W6) keeps the images [N, 1, 28, 28]; config.mode 'infer' (W6) loads the weights of
+//        config.weightsFile and runs forward passes over the test set instead of training.
+//   { type: 'run', batches }                     W1/W2/W3: train on the next `batches` batches, timed;
+//        W6: the logits of the next `batches` test batches (cycling through the 10,000 images),
+//        timed from the batch to the logits read back as a Float32Array; the logits are then
+//        scored (mean cross-entropy, accuracy) outside the timing, the same way for everyone.
 //   { type: 'run', n, minSeconds, seed }         W5: as many timed products as take minSeconds (the
 //        first request for a size makes the matrices and runs one untimed product first).
-//   { type: 'accuracy' }                         W1/W2: a fresh model, one full epoch, test accuracy.
+//   { type: 'accuracy' }                         W1/W2 (W3 too, but the suite does not ask): a fresh
+//        model, one full epoch, test accuracy.
 //   { type: 'finish' }                           dispose of everything; answers the peak RSS since the
 //        data were loaded (W5: since start-up), see resetPeak.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DataLoader, getThreads, loadFashionMnist } from '../../dist/index.js';
-import { setupJax, setupJaxMatmul } from './jax.mjs';
-import { setupNabla, setupNablaMatmul } from './nabla.mjs';
-import { setupTfjs, setupTfjsMatmul } from './tfjs.mjs';
+import { scoreLogits } from './init.mjs';
+import { setupJax, setupJaxLenet, setupJaxMatmul } from './jax.mjs';
+import { setupNabla, setupNablaLenet, setupNablaMatmul } from './nabla.mjs';
+import { setupTfjs, setupTfjsLenet, setupTfjsMatmul } from './tfjs.mjs';
 
 const contender = process.argv[2];
-const nablaSetups = { train: setupNabla, matmul: setupNablaMatmul };
+const nablaSetups = { train: setupNabla, lenet: setupNablaLenet, matmul: setupNablaMatmul };
 const SETUPS = {
   'nabla-js': nablaSetups,
   'nabla-wasm-1': nablaSetups,
   'nabla-wasm-all': nablaSetups,
-  jax: { train: setupJax, matmul: setupJaxMatmul },
-  tfjs: { train: setupTfjs, matmul: setupTfjsMatmul },
+  jax: { train: setupJax, lenet: setupJaxLenet, matmul: setupJaxMatmul },
+  tfjs: { train: setupTfjs, lenet: setupTfjsLenet, matmul: setupTfjsMatmul },
 };
+/** The set-up of a workload's model: the MLP trainer (W1, W2) or LeNet-5 (W3, W6). */
+const setupOf = (config) => SETUPS[contender][config.model === 'lenet' ? 'lenet' : 'train'];
 if (!Object.hasOwn(SETUPS, contender)) throw new Error(`suite-worker: unknown contender '${contender}'`);
 if (typeof process.send !== 'function') throw new Error('suite-worker: run by bench/suite.mjs, not by hand');
 
@@ -69,6 +79,12 @@ function* batchStream(dataset, batchSize, seed) {
   for (;;) yield* loader;
 }
 
+/** Endless test batches in order (no shuffling), pass after pass over the test set: W6's batches. */
+function* testStream(dataset, batchSize) {
+  const loader = new DataLoader(dataset, { batchSize });
+  for (;;) yield* loader;
+}
+
 let state = null;
 
 const handlers = {
@@ -82,26 +98,30 @@ const handlers = {
       return { library: mm.library, version: mm.version, backend: mm.backend, baseRSSMB: base, rssMB: rssMB(), notes };
     }
     const start = performance.now();
-    const { train, test } = await loadFashionMnist({ dataDir, download: false });
+    // LeNet takes images [N, 1, 28, 28], the MLPs [N, 784].
+    const { train, test } = await loadFashionMnist({ dataDir, download: false, ...(config.model === 'lenet' ? { flatten: false } : {}) });
     const loadSeconds = (performance.now() - start) / 1000;
     const dataRSSMB = rssMB();
     peakReset = resetPeak();
-    const lib = await SETUPS[contender].train({ ...config, log });
+    const lib = await setupOf(config)({ ...config, log });
     if (!lib) return { skipped: notes.join('; ') };
-    const batches = batchStream(train, config.batch, config.seed);
+    const infer = config.mode === 'infer';
+    const batches = infer ? testStream(test, config.batch) : batchStream(train, config.batch, config.seed);
     for (let i = 0; i < config.warmup; i++) {
       const [x, y] = batches.next().value;
-      lib.step(x, y);
+      if (infer) lib.infer(x);
+      else lib.step(x, y);
     }
     state = { workload, config, lib, train, test, batches };
     return {
-      library: lib.library, version: lib.version, backend: lib.backend, loadSeconds,
+      library: lib.library, version: lib.version, backend: lib.backend, loadSeconds, numParameters: lib.numParameters,
       baseRSSMB: base, dataRSSMB, rssMB: rssMB(), notes, ...lib.extra?.(),
     };
   },
 
   async run(msg) {
     if (state.workload === 'W5') return runMatmul(msg);
+    if (state.config.mode === 'infer') return runInfer(msg);
     const { lib, batches } = state;
     let samples = 0;
     let lossSum = 0;
@@ -117,7 +137,7 @@ const handlers = {
 
   async accuracy() {
     const { config, train, test } = state;
-    const lib = await SETUPS[contender].train({ ...config, log });
+    const lib = await setupOf(config)({ ...config, log });
     let samples = 0;
     let lossSum = 0;
     const start = performance.now();
@@ -140,6 +160,26 @@ const handlers = {
     return { rssMB: rss, peakRSSMB: peakMB(), peakReset, threads: contender.startsWith('nabla-wasm') ? getThreads() : undefined };
   },
 };
+
+/** W6: timed forward passes (batch in, logits read back), each batch's logits scored after its timing. */
+async function runInfer({ batches: count }) {
+  const { lib, batches } = state;
+  let samples = 0;
+  let seconds = 0;
+  let lossSum = 0;
+  let correct = 0;
+  for (let i = 0; i < count; i++) {
+    const [x, y] = batches.next().value;
+    const start = performance.now();
+    const logits = lib.infer(x);
+    seconds += (performance.now() - start) / 1000;
+    const score = scoreLogits(logits, y.dataSync());
+    lossSum += score.lossSum;
+    correct += score.correct;
+    samples += x.shape[0];
+  }
+  return { batches: count, samples, seconds, value: samples / seconds, loss: lossSum / samples, accuracy: correct / samples, rssMB: rssMB(), ...lib.extra?.() };
+}
 
 /** W5: the products of one size, a and b made once per size (kept for the later rounds of that size). */
 async function runMatmul({ n, minSeconds, seed }) {

@@ -5,7 +5,7 @@ import { record } from '../autograd/graph.js';
 import { backendOf, run } from '../tensor/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add } from './arithmetic.js';
-import { matmul } from './matmul.js';
+import { batchedMatmul, matmul } from './matmul.js';
 import { pad } from './pad.js';
 import { permute, reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { asStrided, asStridedScatter } from './strided.js';
@@ -146,9 +146,9 @@ function windowProduct(weight: Tensor, padded: Tensor, windowShape: readonly num
     }, [weight, padded], [out]);
   }
   return record(out, 'conv', [weight, padded], (gOut) => {
-    const gWeight = weight.requiresGrad ? matmul(gOut, transpose(reshape(asStrided(padded, windowShape, windowStrides), [groups, k, n]), 1, 2)) : null;
+    const gWeight = weight.requiresGrad ? batchedMatmul(gOut, reshape(asStrided(padded, windowShape, windowStrides), [groups, k, n]), false, true) : null;
     const gPadded = padded.requiresGrad
-      ? asStridedScatter(reshape(matmul(transpose(weight, 1, 2), gOut), windowShape), padded.shape, windowStrides)
+      ? asStridedScatter(reshape(batchedMatmul(weight, gOut, true, false), windowShape), padded.shape, windowStrides)
       : null;
     return [gWeight, gPadded];
   });

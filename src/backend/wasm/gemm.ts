@@ -213,11 +213,9 @@ function offsetsOf({ shape, strides }: ViewAxes): Int32Array {
  */
 function packEdge(x: Float32Array, offset: number, trans: boolean, rows: number, k: number, width: number, panel: number, mem: Float32Array, base: number): void {
   const first = panel * width;
-  let q = base;
-  for (let p = 0; p < k; p++) {
-    for (let r = 0; r < width; r++, q++) {
-      const i = first + r;
-      mem[q] = i < rows ? (trans ? x[offset + p * rows + i] : x[offset + i * k + p]) : 0;
-    }
+  mem.fill(0, base, base + k * width);
+  for (let i = first; i < rows; i++) {
+    const [from, step] = trans ? [offset + i, rows] : [offset + i * k, 1];
+    for (let p = 0, q = base + i - first, s = from; p < k; p++, q += width, s += step) mem[q] = x[s];
   }
 }

@@ -70,16 +70,25 @@ export function forEachRow(
   }
 }
 
-/**
- * Strided copy (or accumulation). The two innermost merged axes run as plain nested loops and the
- * rest as an odometer, so that short rows (im2col's, one per kernel tap and output row) do not each
- * pay a call: convolutions are mostly this kernel.
- */
-/** From this length a contiguous row is copied by TypedArray.set (a memcpy); below, the loop is cheaper than the view it needs. */
-const LONG_ROW = 64;
+/** A block of a strided copy: rows x cols elements, with each side's element strides along both. */
+export interface CopyBlock {
+  rows: number;
+  cols: number;
+  srcRow: number;
+  srcCol: number;
+  dstRow: number;
+  dstCol: number;
+}
 
-export function copy(kernel: CopyKernel, [src]: readonly TypedArray[], [dst]: readonly TypedArray[]): void {
-  const { shape, srcOffset, srcStrides, dstOffset, dstStrides, accumulate } = kernel;
+/**
+ * Walks a strided copy's index space as 2-D blocks: the two innermost merged axes form each block
+ * and the others run as an odometer, so that short rows (im2col's, one per kernel tap and output
+ * row) do not each pay a step of it. `visit` gets each block's first source and destination offset.
+ */
+export function forEachBlock(
+  shape: Shape, srcStrides: Shape, dstStrides: Shape, srcOffset: number, dstOffset: number,
+  visit: (src: number, dst: number, block: CopyBlock) => void,
+): void {
   const merged = mergeAxes(shape, [srcStrides, dstStrides]);
   if (merged === null) return;
   const { dims, dimStrides: [ss, ds] } = merged;
@@ -89,17 +98,12 @@ export function copy(kernel: CopyKernel, [src]: readonly TypedArray[], [dst]: re
     ds.unshift(0);
   }
   const outer = dims.length - 2;
-  const [rows, cols] = [dims[outer], dims[outer + 1]];
-  const [sr, sc, dr, dc] = [ss[outer], ss[outer + 1], ds[outer], ds[outer + 1]];
+  const block = { rows: dims[outer], cols: dims[outer + 1], srcRow: ss[outer], srcCol: ss[outer + 1], dstRow: ds[outer], dstCol: ds[outer + 1] };
   const counter = new Array<number>(outer).fill(0);
   let s0 = srcOffset;
   let d0 = dstOffset;
   for (;;) {
-    for (let r = 0, sRow = s0, dRow = d0; r < rows; r++, sRow += sr, dRow += dr) {
-      if (!accumulate && sc === 1 && dc === 1 && cols >= LONG_ROW) dst.set(src.subarray(sRow, sRow + cols) as never, dRow);
-      else if (accumulate) for (let c = 0, s = sRow, d = dRow; c < cols; c++, s += sc, d += dc) dst[d] += src[s];
-      else for (let c = 0, s = sRow, d = dRow; c < cols; c++, s += sc, d += dc) dst[d] = src[s];
-    }
+    visit(s0, d0, block);
     let axis = outer - 1;
     while (axis >= 0) {
       counter[axis]++;
@@ -113,4 +117,19 @@ export function copy(kernel: CopyKernel, [src]: readonly TypedArray[], [dst]: re
     }
     if (axis < 0) return;
   }
+}
+
+/** From this length a contiguous row is copied by TypedArray.set (a memcpy); below, the loop is cheaper than the view it needs. */
+const LONG_ROW = 64;
+
+/** Strided copy (or accumulation), a block at a time: convolutions and pooling are mostly this kernel. */
+export function copy(kernel: CopyKernel, [src]: readonly TypedArray[], [dst]: readonly TypedArray[]): void {
+  const { shape, srcOffset, srcStrides, dstOffset, dstStrides, accumulate } = kernel;
+  forEachBlock(shape, srcStrides, dstStrides, srcOffset, dstOffset, (s0, d0, { rows, cols, srcRow, srcCol, dstRow, dstCol }) => {
+    for (let r = 0, sRow = s0, dRow = d0; r < rows; r++, sRow += srcRow, dRow += dstRow) {
+      if (!accumulate && srcCol === 1 && dstCol === 1 && cols >= LONG_ROW) dst.set(src.subarray(sRow, sRow + cols) as never, dRow);
+      else if (accumulate) for (let c = 0, s = sRow, d = dRow; c < cols; c++, s += srcCol, d += dstCol) dst[d] += src[s];
+      else for (let c = 0, s = sRow, d = dRow; c < cols; c++, s += srcCol, d += dstCol) dst[d] = src[s];
+    }
+  });
 }

@@ -1,5 +1,5 @@
 import type { CopyKernel } from '../kernels.js';
-import { copy as jsCopy, mergeAxes } from '../js/strided.js';
+import { copy as jsCopy, forEachBlock, mergeAxes } from '../js/strided.js';
 import { type Copy2d, copyModule } from './copy-kernel.js';
 
 const PAGE = 65536;
@@ -11,8 +11,7 @@ const MAX_FLOATS = 1 << 24;
 /**
  * Float32 strided copies (im2col, col2im, pooling windows, permutes) in WebAssembly: the spans of
  * both operands are moved into the module's memory, the copy runs there a 2-D block at a time
- * (the two innermost merged axes; the rest as an odometer), and the destination's span is moved
- * back. Every element moves the same way as in the reference kernel, so results are identical.
+ * (forEachBlock), and the destination's span is moved back. Every element moves the same way as in the reference kernel, so results are identical.
  */
 class WasmCopier {
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
@@ -42,32 +41,9 @@ class WasmCopier {
     view.set(src.subarray(srcOffset, srcOffset + srcSpan), 0);
     // A copy that writes every element of its span needs no copy of the destination first.
     if (accumulate || count !== dstSpan) view.set(dst.subarray(dstOffset, dstOffset + dstSpan), srcSpan);
-    while (dims.length < 2) {
-      dims.unshift(1);
-      ss.unshift(0);
-      ds.unshift(0);
-    }
-    const outer = dims.length - 2;
     const block = accumulate ? this.add2d : this.copy2d;
-    const [rows, cols, sr, sc, dr, dc] = [dims[outer], dims[outer + 1], ss[outer] * 4, ss[outer + 1] * 4, ds[outer] * 4, ds[outer + 1] * 4];
-    const counter = new Array<number>(outer).fill(0);
-    let s0 = 0;
-    let d0 = srcSpan;
-    for (;;) {
-      block(s0 * 4, d0 * 4, rows, cols, sr, sc, dr, dc);
-      let axis = outer - 1;
-      while (axis >= 0) {
-        counter[axis]++;
-        s0 += ss[axis];
-        d0 += ds[axis];
-        if (counter[axis] < dims[axis]) break;
-        s0 -= ss[axis] * dims[axis];
-        d0 -= ds[axis] * dims[axis];
-        counter[axis] = 0;
-        axis--;
-      }
-      if (axis < 0) break;
-    }
+    forEachBlock(dims, ss, ds, 0, srcSpan, (s0, d0, { rows, cols, srcRow, srcCol, dstRow, dstCol }) =>
+      block(s0 * 4, d0 * 4, rows, cols, srcRow * 4, srcCol * 4, dstRow * 4, dstCol * 4));
     dst.set(view.subarray(srcSpan, srcSpan + dstSpan), dstOffset);
     return true;
   }

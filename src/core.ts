@@ -39,6 +39,10 @@ export { batchNorm, type BatchNormOptions } from './ops/normalization.js';
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './nn/layers/conv.js';
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, GlobalAvgPool } from './nn/layers/pool.js';
 export { Residual } from './nn/layers/residual.js';
+// Recurrent layers and cells (issue 13).
+export { RNN, GRU, LSTM, type RNNOptions, type GRUOptions, type LSTMOptions, type RecurrentForwardOptions, type RecurrentParameterName } from './nn/layers/rnn.js';
+export { RNNCell, GRUCell, LSTMCell, type RNNCellOptions, type GRUCellOptions, type LSTMCellOptions, type LSTMState } from './nn/layers/rnn-cells.js';
+export type { RNNNonlinearity } from './ops/recurrent.js';
 export { Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, LogSoftmax, Identity, Flatten, FusableActivation } from './nn/layers/activations.js';
 export { mlp, ACTIVATION_NAMES, MLP_ACTIVATIONS, type ActivationName, type MlpActivation, type MlpConfig, type MlpOptions } from './nn/mlp.js';
 export { summarize, type LayerSummary } from './nn/summary.js';
@@ -60,3 +64,6 @@ export { summaryJson, type ModelSummary, type SummaryShape } from './nn/summary.
 export { ParallelSum } from './nn/layers/parallel-sum.js';
 export { buildModel, ModelSpecError, LAYER_TYPES, type BuildModelOptions, type LayerSpec, type ModelSpec } from './nn/model-spec.js';
 export { LENET, lenet } from './nn/lenet.js';
+// Gated and attention recurrent layers (issue 13).
+export { GatedRNN, type GatedRNNOptions } from './nn/layers/gated-rnn.js';
+export { AttentionRNN, type AttentionRNNOptions } from './nn/layers/attention-rnn.js';

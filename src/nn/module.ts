@@ -14,13 +14,18 @@ const BUFFER_OPTIONS = ['persistent'];
  * (`0.weight`, `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name. Buffers
  * (state that is not learned, such as running statistics) are declared with registerBuffer.
  */
-export abstract class Module {
+export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tensor> {
   training = true;
   /** Registered buffers in registration order: state-dict name -> the field holding the tensor. */
   readonly #buffers = new Map<string, { field: string; persistent: boolean }>();
 
-  /** The computation; modules may take several tensors (an input and a mask, an input and a state). */
-  abstract forward(...inputs: Tensor[]): Tensor;
+  /**
+   * The computation; modules may take several tensors (an input and a mask, an input and a state).
+   * A module whose forward takes or returns something else (a recurrent layer returns its output and
+   * its final state) says so in the type arguments, and is then no `Module` that maps tensors to a
+   * tensor (Sequential, fit).
+   */
+  abstract forward(...inputs: Inputs): Output;
 
   /** One-line hyperparameters shown by toString(), like PyTorch's extra_repr. */
   extraRepr(): string {
@@ -115,7 +120,7 @@ export abstract class Module {
   }
 
   *modules(): Generator<Module> {
-    yield this;
+    yield this as Module;
     for (const [, child] of this.namedChildren()) yield* child.modules();
   }
 

@@ -1,4 +1,4 @@
-import type { Module } from '../nn/module.js';
+import type { AnyModule } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../base/dtype.js';
 import { type RawTensor, type SafetensorsDType, SafetensorsError } from './safetensors.js';
@@ -10,7 +10,7 @@ const TO_SAFETENSORS: Record<DType, SafetensorsDType> = { float32: 'F32', float6
  * Writes a model's parameters as safetensors, named as in PyTorch's state_dict, with `config` (any
  * JSON value) and extra string `metadata` in the header; atomic (temp file, then rename).
  */
-export function saveModel(path: string, model: Module, config: unknown, metadata: Record<string, string> = {}): void {
+export function saveModel(path: string, model: AnyModule, config: unknown, metadata: Record<string, string> = {}): void {
   const tensors: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(model.stateDict())) {
     tensors[name] = { dtype: TO_SAFETENSORS[t.dtype], shape: [...t.shape], data: t.dataSync() };

@@ -8,6 +8,9 @@ import { Parameter } from './parameter.js';
 
 const BUFFER_OPTIONS = ['persistent'];
 
+/** Any module, whatever its forward takes and returns (for what only needs its parameters and buffers). */
+export type AnyModule = Module<never[], unknown>;
+
 /**
  * Base class of layers and models, as in PyTorch: parameters and child modules are discovered from
  * the instance's fields (arrays of modules included), in declaration order, and named with dots

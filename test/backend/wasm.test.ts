@@ -140,17 +140,21 @@ describe('wasm backend against the js kernels', () => {
     }
   });
 
-  it('the fused sigmoid and tanh (a float32 exponential in WebAssembly) are within 2 ulp of the reference (subnormal results flushed to zero), NaN, infinities and -0 included', () => {
+  it('the fused sigmoid and tanh, and the unary ops (a float32 exponential in WebAssembly), are within 2 ulp of the reference (subnormal results flushed to zero), NaN, infinities and -0 included', () => {
     const values = [...Array.from({ length: 4001 }, (_, i) => (i - 2000) / 20), 1e-6, -1e-6, 1e-30, -0, 0, 86.9, -86.9, NaN, Infinity, -Infinity];
     const x = nb.tensor(values).reshape([values.length, 1]);
     const w = nb.tensor([[1]]);
     for (const activation of ['sigmoid', 'tanh', 'relu', 'leakyRelu'] as const) {
-      const [expected, actual] = both((backend) => nb.linear(on(backend, x), on(backend, w), null, { activation, alpha: 0.1 }).dataSync());
-      for (let i = 0; i < values.length; i++) {
-        const [e, a] = [expected[i], actual[i]];
-        if (Number.isNaN(e)) expect(a, `${activation}(${values[i]})`).toBeNaN();
-        else if (!Number.isFinite(e) || e === 0) expect(Object.is(a, e), `${activation}(${values[i]}) = ${a}, not ${e}`).toBe(true);
-        else expect(Math.abs(a - e), `${activation}(${values[i]})`).toBeLessThanOrEqual(Math.max(2 * Math.abs(e) * 2 ** -23, 2 ** -126));
+      const pairs = [both((backend) => nb.linear(on(backend, x), on(backend, w), null, { activation, alpha: 0.1 }).dataSync())];
+      // The unary ops take the same WebAssembly path.
+      if (activation === 'sigmoid' || activation === 'tanh') pairs.push(both((backend) => on(backend, x)[activation]().dataSync()));
+      for (const [expected, actual] of pairs) {
+        for (let i = 0; i < values.length; i++) {
+          const [e, a] = [expected[i], actual[i]];
+          if (Number.isNaN(e)) expect(a, `${activation}(${values[i]})`).toBeNaN();
+          else if (!Number.isFinite(e) || e === 0) expect(Object.is(a, e), `${activation}(${values[i]}) = ${a}, not ${e}`).toBe(true);
+          else expect(Math.abs(a - e), `${activation}(${values[i]})`).toBeLessThanOrEqual(Math.max(2 * Math.abs(e) * 2 ** -23, 2 ** -126));
+        }
       }
     }
   });

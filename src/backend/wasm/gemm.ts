@@ -154,6 +154,20 @@ export class WasmGemm {
     }
   }
 
+  /**
+   * out = act(x) elementwise through the epilogue's float32 functions (within 2 ulp of the
+   * reference; subnormal sigmoid results flushed to zero). The bias they add is -0, which leaves
+   * every x as it is, the sign of zero included.
+   */
+  activate(activation: Activation, x: Float32Array, out: Float32Array): void {
+    const width = Math.ceil(x.length / 4) * 4;
+    const mem = this.reserve(2 * width);
+    mem.set(x, 0);
+    mem.fill(-0, width, 2 * width);
+    this.epilogues[activation](0, 1, width, width * 4, width * 4, 0);
+    out.set(mem.subarray(0, x.length));
+  }
+
   /** op(a) (m x k) as 4-row panels at the start of memory, the full ones from a copy of a at `scratch`. */
   private packA(a: Float32Array, offset: number, trans: boolean, m: number, k: number, scratch: number): void {
     const full = Math.floor(m / MR);

@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { forEachMatrix } from '../js/gemm.js';
 import { jsKernels, typedArrayBackend } from '../js/index.js';
-import type { LinearKernel, MatmulKernel, ViewMatmulKernel } from '../kernels.js';
+import type { LinearKernel, MatmulKernel, UnaryKernel, ViewMatmulKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
 import { WasmGemm } from './gemm.js';
 import { copy } from './strided-copy.js';
@@ -61,6 +61,19 @@ function viewMatmul(kernel: ViewMatmulKernel, inputs: readonly TypedArray[], out
   releaseLargeMemory();
 }
 
+/** sigmoid and tanh (the recurrent layers' gates) on float32 arrays of up to this many elements run in WebAssembly. */
+const MAX_ACTIVATION = 1 << 22;
+
+function unary(kernel: UnaryKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [x] = inputs;
+  const [out] = outputs;
+  if ((kernel.fn === 'sigmoid' || kernel.fn === 'tanh') && x instanceof Float32Array && out instanceof Float32Array && x.length <= MAX_ACTIVATION) {
+    wasmGemm().activate(kernel.fn, x, out);
+    return;
+  }
+  jsKernels.unary(kernel, inputs, outputs);
+}
+
 function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
   const [x, weight, bias] = inputs;
   const [out] = outputs;
@@ -80,7 +93,7 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
  * the js backend (nothing to free by hand, no views to go stale); the kernels pack their operands
  * into the module's own memory, which the packing needs anyway.
  */
-export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, matmul, viewMatmul, linear, copy });
+export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, unary, matmul, viewMatmul, linear, copy });
 
 /** Whether the wasm backend can run here (WebAssembly with 128-bit SIMD). */
 export const WASM_AVAILABLE = HAS_SIMD;

@@ -136,32 +136,34 @@ abstract class RNNBase<Inputs extends unknown[], Output> extends Module<Inputs, 
     const masks = given === undefined ? [] : stepMasks(name, given, batched, N, T, x.backend);
 
     const weights = this.allWeights;
-    let layerInput = x;
+    // Each layer's input as one tensor per step: slicing a tensor that needs a gradient costs a
+    // full-size gradient per slice in backward, so the layers hand each other their steps instead.
+    let layerInput = timeSteps(x);
     const finals: Tensor[][] = names.map(() => []);
     for (let layer = 0; layer < this.numLayers; layer++) {
-      if (layer > 0) layerInput = dropout(layerInput, this.dropout, { training: this.training, generator: this.generator });
-      const outputs: Tensor[] = [];
+      if (layer > 0) layerInput = layerInput.map((v) => dropout(v, this.dropout, { training: this.training, generator: this.generator }));
+      const outputs: Tensor[][] = [];
       for (let d = 0; d < directions; d++) {
         const k = layer * directions + d;
         const [wIh, wHh, bIh = null, bHh = null] = weights[k];
-        const projections = timeSteps(linear(layerInput, wIh, bIh));
         let states = h0?.map((s) => s[k]) ?? names.map(() => Tensor.empty([N, H], dtype, x.backend));
         const steps = new Array<Tensor>(T);
         for (let s = 0; s < T; s++) {
           const t = d === 0 ? s : T - 1 - s;
           if (truncate !== undefined && s > 0 && s % truncate === 0) states = states.map((v) => v.detach());
-          const next = this.step(projections[t], states, wHh, bHh);
+          const next = this.step(linear(layerInput[t], wIh, bIh), states, wHh, bHh);
           const mask = masks[t];
           // Past a sample's length its state stays as it was and its output is zero.
           steps[t] = mask === undefined ? next[0] : where(mask, next[0], 0);
           states = mask === undefined ? next : next.map((v, i) => where(mask, v, states[i]));
         }
-        outputs.push(stack(steps));
+        outputs.push(steps);
         states.forEach((v, i) => finals[i].push(v));
       }
-      layerInput = directions === 1 ? outputs[0] : concat(outputs, 2);
+      layerInput = directions === 1 ? outputs[0] : outputs[0].map((forward, t) => concat([forward, outputs[1][t]], 1));
     }
-    const output = !batched ? layerInput.reshape([T, directions * H]) : this.batchFirst ? layerInput.transpose(0, 1) : layerInput;
+    const stacked = stack(layerInput);
+    const output = !batched ? stacked.reshape([T, directions * H]) : this.batchFirst ? stacked.transpose(0, 1) : stacked;
     return [output, finals.map((f) => stack(f).reshape(stateShape))];
   }
 

@@ -1,13 +1,23 @@
+import type { CopyKernel } from '../backend/kernels.js';
 import { formatShape, shapesEqual } from '../base/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
+
+/**
+ * The gradient of an input that only a part of it received (a slice's): zero except where `place`
+ * (a copy kernel whose destination is the input's layout) puts `value`. The engine adds it into
+ * the input's gradient in place, so that T slices of one tensor cost T slices, not T tensors.
+ */
+export class PartialGradient {
+  constructor(readonly value: Tensor, readonly place: CopyKernel) {}
+}
 
 /** How an op's output was made: its inputs and the rule that maps the output's gradient to theirs. */
 export interface GradFn {
   readonly name: string;
   readonly inputs: readonly Tensor[];
   /** Gradients for each input, in order; null where an input does not require one. */
-  backward(gradOutput: Tensor): readonly (Tensor | null)[];
+  backward(gradOutput: Tensor): readonly (Tensor | PartialGradient | null)[];
 }
 
 export interface BackwardOptions {
@@ -82,6 +92,8 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   }
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  // Gradients the engine itself allocated: nothing else refers to them, so they may be added to in place.
+  const owned = new Set<Tensor>();
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
@@ -99,13 +111,30 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
       gradFn.inputs.forEach((input, k) => {
         const raw = inputGrads[k];
         if (raw === null || raw === undefined || !input.requiresGrad) return;
+        const previous = grads.get(input);
+        if (raw instanceof PartialGradient) {
+          let target = previous;
+          if (target === undefined || !owned.has(target)) {
+            target = previous === undefined ? Tensor.empty(input.shape, input.dtype, raw.value.backend) : previous.clone();
+            owned.add(target);
+            grads.set(input, target);
+          }
+          const value = raw.value.dtype === input.dtype ? raw.value : raw.value.to(input.dtype);
+          run({ ...raw.place, accumulate: true }, [value], [target]);
+          return;
+        }
         // Mixed-precision ops (float32 * float64) give a gradient in the wider type; keep the input's.
         const ig = raw.dtype === input.dtype ? raw : raw.to(input.dtype);
         if (!shapesEqual(ig.shape, input.shape)) {
           throw new Error(`backward: ${gradFn.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
         }
-        const previous = grads.get(input);
-        grads.set(input, previous === undefined ? ig : previous.add(ig));
+        if (previous === undefined) grads.set(input, ig);
+        else if (owned.has(previous)) accumulate(previous, ig);
+        else {
+          const sum = previous.add(ig);
+          owned.add(sum);
+          grads.set(input, sum);
+        }
       });
     }
   });

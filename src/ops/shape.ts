@@ -1,4 +1,4 @@
-import { record } from '../autograd/graph.js';
+import { PartialGradient, record } from '../autograd/graph.js';
 import type { CopyKernel } from '../backend/kernels.js';
 import type { DType } from '../base/dtype.js';
 import {
@@ -133,11 +133,7 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   const out = Tensor.empty(viewShape, x.dtype, x.backend);
   run(copyKernel(viewShape, offset, viewStrides, 0, stridesOf(viewShape)), [x], [out]);
   const outShape = viewShape.filter((_, axis) => slices[axis].keep);
-  const result = record(out, 'slice', [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype, g.backend);
-    run(copyKernel(viewShape, 0, stridesOf(viewShape), offset, viewStrides), [g], [gx]);
-    return [gx];
-  });
+  const result = record(out, 'slice', [x], (g) => [new PartialGradient(g, copyKernel(viewShape, 0, stridesOf(viewShape), offset, viewStrides))]);
   return outShape.length === viewShape.length ? result : reshape(result, outShape);
 }
 

@@ -1,9 +1,13 @@
-// The benchmark suite of issues 11 and 12: nabla (js backend, wasm on one thread, wasm on all
-// threads) against jax-js (wasm, jitted), TensorFlow.js (cpu backend) and PyTorch (CPU, when python3
-// can import torch), on five workloads:
+// The benchmark suite of issues 11, 12 and 13: nabla (js backend, wasm on one thread, wasm on all
+// threads) against jax-js (wasm, jitted), TensorFlow.js (cpu backend; wasm backend where
+// @tensorflow/tfjs-backend-wasm is installed) and PyTorch (CPU, when python3 can import torch), on six
+// workloads:
 //   W1  784-40-30-20-10 sigmoid MLP, batch 100, SGD lr 0.1 momentum 0.9, Fashion-MNIST, samples/s
 //   W2  784-512-512-10 relu MLP, batch 128, SGD lr 0.05 momentum 0.9, Fashion-MNIST, samples/s
 //   W3  LeNet-5 training (issue 12), batch 64, SGD lr 0.05 momentum 0.9, Fashion-MNIST, samples/s
+//   W4  Elman RNN classifier training (issue 13): tanh, hidden 128, 28 steps of 28 pixels, the last
+//       state -> Linear(128, 10), batch 100, SGD lr 0.05 momentum 0.9, gradient norm clipped to 1,
+//       Fashion-MNIST, samples/s
 //   W5  n x n float32 matmul, n = 256, 512, 1024, GFLOPS
 //   W6  LeNet-5 forward (no grad) on the 10,000 test images, batch 1000, shared weights, images/s
 // Each contender runs in its own process (bench/lib/suite-worker.mjs; bench/torch_suite.py for
@@ -16,6 +20,7 @@
 //   node --expose-gc bench/suite.mjs --help
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,13 +28,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { arange, BACKEND_NAMES, DataLoader, Generator, locateDataset, readIdxFile, saveSafetensors, TensorDataset } from '../dist/index.js';
-import { LENET_PARAMETER_COUNT } from './lib/init.mjs';
-import { lenet } from './lib/nabla.mjs';
+import { LENET_PARAMETER_COUNT, RNN_PARAMETER_COUNT } from './lib/init.mjs';
+import { lenet, RNNClassifier } from './lib/nabla.mjs';
 
 const HELP = `node --expose-gc bench/suite.mjs [options]
-  --only LIST           workloads and/or contenders, comma-separated: W1, W2, W3, W5, W6; nabla-js,
+  --only LIST           workloads and/or contenders, comma-separated: W1, W2, W3, W4, W5, W6; nabla-js,
                         nabla-wasm-1, nabla-wasm-all (nabla = all three, nabla-wasm = both wasm),
-                        jax, tfjs, torch. Default: everything (e.g. --only W5,nabla-wasm-all,jax)
+                        jax, tfjs, tfjs-wasm, torch, torch-1. Default: everything (e.g. --only
+                        W5,nabla-wasm-all,jax); tfjs-wasm and torch-1 (PyTorch on 1 thread) join
+                        W4 only, unless --only names them
   --rounds R            timed rounds per contender and workload (default 3); the best counts
   --w1-warmup B         untimed W1 batches before the first round (default 20)
   --w1-batches B        timed W1 batches per round (default 300)
@@ -42,12 +49,18 @@ const HELP = `node --expose-gc bench/suite.mjs [options]
   --w3-init own|shared  W3's initial weights: each library's own draw of PyTorch's default
                         initialization (default), or W6's weights in every library, so that the
                         W3 losses must agree too (a check of the gradients and the updates)
+  --w4-warmup B         untimed W4 (RNN classifier training, batch 100) batches before the first round (default 3)
+  --w4-batches B        timed W4 batches per round (default 30)
+  --tfjs-w4-batches B   cap on tfjs cpu's timed W4 batches per round, and on its warm-up (default 10)
+  --w4-init own|shared  W4's initial weights: each library's own draw of PyTorch's default
+                        initialization (default), or one draw (nabla's, seeded) in every library, so
+                        that the W4 losses must agree batch by batch
   --w5-sizes LIST       matrix sizes (default 256,512,1024)
   --w5-seconds S        at least this long per W5 measurement (default 0.5)
   --w6-warmup B         untimed W6 (LeNet-5 forward, batch 1000) batches before the first round (default 1)
   --w6-batches B        timed W6 batches per round, cycling through the 10 test batches (default 5)
-  --threads N           nabla-wasm-all's thread count, also PyTorch's (default: available cores)
-  --accuracy            also train a fresh model for one full epoch (W1, W2; not W3, too slow) and
+  --threads N           nabla-wasm-all's thread count, also PyTorch's (default: available cores; torch-1: 1)
+  --accuracy            also train a fresh model for one full epoch (W1, W2; not W3, W4, too slow) and
                         report test accuracy (W6 reports the accuracy of its shared weights anyway)
   --json FILE           write the results as JSON to FILE
   --data-dir DIR        Fashion-MNIST directory (default ../shared/datasets/fashion-mnist if present)`;
@@ -65,6 +78,10 @@ const { values: args } = parseArgs({
     'w3-batches': { type: 'string', default: '20' },
     'tfjs-w3-batches': { type: 'string', default: '2' },
     'w3-init': { type: 'string', default: 'own' },
+    'w4-warmup': { type: 'string', default: '3' },
+    'w4-batches': { type: 'string', default: '30' },
+    'tfjs-w4-batches': { type: 'string', default: '10' },
+    'w4-init': { type: 'string', default: 'own' },
     'w6-warmup': { type: 'string', default: '1' },
     'w6-batches': { type: 'string', default: '5' },
     'w5-sizes': { type: 'string', default: '256,512,1024' },
@@ -95,8 +112,11 @@ const W5_SIZES = args['w5-sizes'].split(',').map((s) => {
 const W5_SECONDS = Number(args['w5-seconds']);
 if (!(W5_SECONDS > 0)) throw new RangeError(`--w5-seconds must be positive, got ${args['w5-seconds']}`);
 const SEED = 1234;
-if (!['own', 'shared'].includes(args['w3-init'])) throw new RangeError(`--w3-init must be own or shared, got ${args['w3-init']}`);
+for (const flag of ['w3-init', 'w4-init']) {
+  if (!['own', 'shared'].includes(args[flag])) throw new RangeError(`--${flag} must be own or shared, got ${args[flag]}`);
+}
 const W3_SHARED = args['w3-init'] === 'shared';
+const W4_SHARED = args['w4-init'] === 'shared';
 
 const WORKLOADS = {
   W1: {
@@ -111,14 +131,22 @@ const WORKLOADS = {
   },
   W3: {
     title: 'W3: LeNet-5 training, conv 1-6 5x5 pad 2, pool, conv 6-16 5x5, pool, 400-120-84-10 relu, batch 64, SGD lr 0.05 momentum 0.9, Fashion-MNIST',
-    unit: 'samples/s', lenet: true, accuracy: false,
+    unit: 'samples/s', net: 'lenet', shared: W3_SHARED, accuracy: false,
     warmup: count('w3-warmup', 0), batches: count('w3-batches', 1), caps: { tfjs: count('tfjs-w3-batches', 1) },
     config: { model: 'lenet', lr: 0.05, momentum: 0.9, batch: 64 },
+  },
+  W4: {
+    title: 'W4: Elman RNN classifier, tanh, hidden 128, each image as 28 steps of 28 pixels, last state -> Linear(128, 10), ' +
+      'batch 100, SGD lr 0.05 momentum 0.9, gradient norm clipped to 1.0, Fashion-MNIST',
+    unit: 'samples/s', net: 'rnn', shared: W4_SHARED, accuracy: false,
+    warmup: count('w4-warmup', 0), batches: count('w4-batches', 1),
+    caps: { tfjs: count('tfjs-w4-batches', 1) },
+    config: { model: 'rnn', lr: 0.05, momentum: 0.9, clip: 1.0, batch: 100 },
   },
   W5: { title: `W5: n x n float32 matmul, n = ${W5_SIZES.join(', ')}, at least ${W5_SECONDS} s per measurement`, unit: 'GFLOPS' },
   W6: {
     title: 'W6: LeNet-5 forward, no grad, batch 1000, the 10,000 Fashion-MNIST test images, the same (untrained) weights in every library',
-    unit: 'images/s', lenet: true, infer: true, accuracy: false,
+    unit: 'images/s', net: 'lenet', shared: true, infer: true, accuracy: false,
     warmup: count('w6-warmup', 0), batches: count('w6-batches', 1), caps: {},
     config: { model: 'lenet', mode: 'infer', lr: 0.05, momentum: 0.9, batch: 1000 },
   },
@@ -129,10 +157,18 @@ const CONTENDERS = {
   'nabla-wasm-all': { label: `nabla wasm ${THREADS}t`, env: { NABLA_BACKEND: 'wasm', NABLA_THREADS: String(THREADS) } },
   jax: { label: 'jax-js', env: { NABLA_BACKEND: 'js' } },
   tfjs: { label: 'tfjs cpu', env: { NABLA_BACKEND: 'js' } },
-  torch: { label: 'pytorch', python: true },
+  // tfjs-wasm and torch-1 join only the workloads listed (unless --only names them): W4, as issue 13 asks.
+  'tfjs-wasm': { label: 'tfjs wasm', env: { NABLA_BACKEND: 'js', TFJS_BACKEND: 'wasm' }, workloads: ['W4'] },
+  torch: { label: `pytorch ${THREADS}t`, python: true, threads: THREADS },
+  'torch-1': { label: 'pytorch 1t', python: true, threads: 1, workloads: ['W4'] },
 };
 const NABLA = ['nabla-js', 'nabla-wasm-1', 'nabla-wasm-all'];
-const PEERS = ['jax', 'tfjs', 'torch'];
+const PEERS = ['jax', 'tfjs', 'tfjs-wasm', 'torch', 'torch-1'];
+/** The networks of W3, W4 and W6, and their parameter counts (which every library must match). */
+const NETWORKS = {
+  lenet: { name: 'LeNet-5', title: 'LeNet-5', parameters: LENET_PARAMETER_COUNT },
+  rnn: { name: 'RNN classifier', title: 'the RNN classifier', parameters: RNN_PARAMETER_COUNT },
+};
 const ALIASES = { nabla: NABLA, 'nabla-wasm': ['nabla-wasm-1', 'nabla-wasm-all'] };
 
 // --only: any mix of workload and contender names; an empty side means all of that side.
@@ -147,6 +183,9 @@ for (const raw of (args.only ?? '').split(',').map((s) => s.trim()).filter(Boole
 }
 const workloads = Object.keys(WORKLOADS).filter((w) => onlyWorkloads.size === 0 || onlyWorkloads.has(w));
 let contenders = Object.keys(CONTENDERS).filter((c) => onlyContenders.size === 0 || onlyContenders.has(c));
+/** Whether contender `key` runs workload `w`: every one does, but those limited to some workloads unless --only names them. */
+const runsIn = (key, w) => !CONTENDERS[key].workloads || onlyContenders.has(key) || CONTENDERS[key].workloads.includes(w);
+contenders = contenders.filter((key) => workloads.some((w) => runsIn(key, w)));
 
 const notes = [];
 const note = (line) => { notes.push(line); console.log(`note: ${line}`); };
@@ -157,7 +196,7 @@ const machine = {
   cpu: cpus[0]?.model?.trim() ?? 'unknown CPU', cores: cpus.length, availableParallelism: os.availableParallelism(),
   memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}`, arch: os.arch(),
 };
-console.log(`nabla benchmark suite (issues 11 and 12), ${new Date().toISOString()}`);
+console.log(`nabla benchmark suite (issues 11, 12 and 13), ${new Date().toISOString()}`);
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores (available parallelism ${machine.availableParallelism}), ` +
   `${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform} ${machine.arch}`);
 // Other work on the machine distorts everything, multi-threaded figures most (PyTorch's OpenMP
@@ -174,10 +213,25 @@ if (!BACKEND_NAMES.includes('wasm') && contenders.some((c) => c.startsWith('nabl
   contenders = contenders.filter((c) => !c.startsWith('nabla-wasm'));
 }
 if (contenders.includes('nabla-wasm-all') && THREADS === 1) note('with --threads 1, nabla-wasm-1 and nabla-wasm-all are the same configuration');
+if (contenders.includes('torch-1') && contenders.includes('torch') && THREADS === 1) {
+  note('torch-1: skipped (with --threads 1 the torch contender already runs PyTorch on 1 thread)');
+  contenders = contenders.filter((c) => c !== 'torch-1');
+}
+// TensorFlow.js's wasm backend is not a dependency of nabla: it runs only where it is installed.
+if (contenders.includes('tfjs-wasm')) {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
+  } catch {
+    note('tfjs wasm: skipped (@tensorflow/tfjs-backend-wasm is not installed: it is not among package.json\'s devDependencies;' +
+      ' `npm install --no-save @tensorflow/tfjs-backend-wasm@4.22.0` adds it for a run)');
+    contenders = contenders.filter((c) => c !== 'tfjs-wasm');
+  }
+}
 let torchVersion = null;
 /** The first Python that imports torch: $PYTHON, python3 on the PATH, then Debian's (python3-torch lives there, not in a pyenv). */
 let python = null;
-if (contenders.includes('torch')) {
+const pythonContenders = contenders.filter((c) => CONTENDERS[c].python);
+if (pythonContenders.length) {
   let probe = null;
   for (const candidate of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
     probe = spawnSync(candidate, ['-c', 'import numpy, torch; print(torch.__version__)'], { encoding: 'utf8' });
@@ -190,7 +244,7 @@ if (contenders.includes('torch')) {
   else {
     const why = probe.error ? probe.error.message : (probe.stderr.trim().split('\n').at(-1) || `exit status ${probe.status}`);
     note(`pytorch: skipped (python3 -c "import numpy, torch" failed: ${why})`);
-    contenders = contenders.filter((c) => c !== 'torch');
+    contenders = contenders.filter((c) => !CONTENDERS[c].python);
   }
 }
 
@@ -272,21 +326,24 @@ const info = {}; // contender -> { library, version, backend }
 const measurements = []; // { workload, item, contender, round, value, ... }
 const accuracy = []; // { workload, contender, accuracy, seconds, value }
 const memory = []; // { workload, contender, peakRSSMB, baseRSSMB, dataRSSMB, rounds: [rss after each round] }
-const network = []; // W3, W6: { workload, contender, numParameters, batches (W3: trained, warm-up included), loss, accuracy (W6) }
+// W3, W4, W6: { workload, contender, numParameters, batches (W3, W4: trained, warm-up included), loss,
+// accuracy (W6), losses (W3, W4: the loss of each timed batch by its index in the batch stream) }
+const network = [];
 
 /**
- * W6's weights (and W3's initial ones with --w3-init shared): one LeNet-5 drawn by nabla (PyTorch's default initialization, seeded), written once
- * as safetensors (PyTorch's names and layout), which every contender loads, so that all compute the
- * same function and their test losses must agree to float32 rounding.
+ * W6's weights (and W3's initial ones with --w3-init shared; W4's with --w4-init shared): one
+ * network drawn by nabla (PyTorch's default initialization, seeded), written once as safetensors
+ * (PyTorch's names and layout), which every contender loads, so that all compute the same function
+ * and their losses must agree (W6: to float32 rounding).
  */
-let lenetWeightsFile = null;
-function lenetWeights() {
-  if (lenetWeightsFile) return lenetWeightsFile;
-  const model = lenet(new Generator(SEED));
-  lenetWeightsFile = path.join(tmp, 'lenet-w6.safetensors');
-  saveSafetensors(lenetWeightsFile, Object.fromEntries(Object.entries(model.stateDict())
+const weightsFiles = {};
+function sharedWeights(net) {
+  if (weightsFiles[net]) return weightsFiles[net];
+  const model = net === 'lenet' ? lenet(new Generator(SEED)) : new RNNClassifier(new Generator(SEED));
+  weightsFiles[net] = path.join(tmp, `${net}.safetensors`);
+  saveSafetensors(weightsFiles[net], Object.fromEntries(Object.entries(model.stateDict())
     .map(([name, t]) => [name, { dtype: 'F32', shape: [...t.shape], data: Float32Array.from(t.dataSync()) }])));
-  return lenetWeightsFile;
+  return weightsFiles[net];
 }
 const fmt = (value, unit) => (unit === 'GFLOPS' ? value.toFixed(2) : value.toFixed(0));
 const pad = (key) => CONTENDERS[key].label.padEnd(14);
@@ -295,16 +352,17 @@ const suiteStart = performance.now();
 for (const workload of workloads) {
   const spec = WORKLOADS[workload];
   console.log(`\n${spec.title}`);
-  const children = Object.fromEntries(contenders.map((key) => [key, new Child(key)]));
-  const init = { type: 'init', workload, dataDir: files?.dir, threads: THREADS };
+  const children = Object.fromEntries(contenders.filter((key) => runsIn(key, workload)).map((key) => [key, new Child(key)]));
+  const withPython = Object.keys(children).some((key) => CONTENDERS[key].python);
+  const init = { type: 'init', workload, dataDir: files?.dir };
   if (workload !== 'W5') {
     init.config = { ...spec.config, seed: SEED, warmup: spec.warmup };
-    if (spec.infer || (workload === 'W3' && W3_SHARED)) init.config.weightsFile = lenetWeights();
-    if (children.torch) {
+    if (spec.shared) init.config.weightsFile = sharedWeights(spec.net);
+    if (withPython) {
       // PyTorch reads the IDX files itself; these are the batch orders the DataLoader gives the others.
       init.files = { trainImages: files.trainImages, trainLabels: files.trainLabels, testImages: files.testImages, testLabels: files.testLabels };
     }
-    if (children.torch && !spec.infer) {
+    if (withPython && !spec.infer) {
       const samples = readIdxFile(files.trainLabels).shape[0];
       const perEpoch = Math.ceil(samples / spec.config.batch);
       const epochs = Math.max(1, Math.ceil((spec.warmup + ROUNDS * spec.batches) / perEpoch));
@@ -314,10 +372,12 @@ for (const workload of workloads) {
     }
   }
   // Set-up (data, model, warm-up) in parallel: nothing is timed yet.
-  // A contender capped at fewer timed batches (tfjs on W2, W3) also warms up on no more than that.
+  // A contender capped at fewer timed batches (tfjs on W2, W3, W4) also warms up on no more than that.
   const warmupOf = (key) => Math.min(spec.warmup, spec.caps?.[key] ?? Infinity);
-  const ready = await Promise.all(Object.entries(children).map(async ([key, child]) =>
-    [key, await child.request(init.config ? { ...init, config: { ...init.config, warmup: warmupOf(key) } } : init)]));
+  const ready = await Promise.all(Object.entries(children).map(async ([key, child]) => {
+    const threads = CONTENDERS[key].threads ?? THREADS; // PyTorch's (nabla's come from NABLA_THREADS)
+    return [key, await child.request(init.config ? { ...init, threads, config: { ...init.config, warmup: warmupOf(key) } } : { ...init, threads })];
+  }));
   const active = [];
   for (const [key, answer] of ready) {
     if (answer.skipped !== undefined) {
@@ -327,7 +387,7 @@ for (const workload of workloads) {
     }
     info[key] = { library: answer.library, version: answer.version, backend: answer.backend };
     for (const line of answer.notes ?? []) note(`${CONTENDERS[key].label}: ${line}`);
-    if (spec.lenet) network.push({ workload, contender: key, numParameters: answer.numParameters, batches: spec.infer ? 0 : warmupOf(key) });
+    if (spec.net) network.push({ workload, contender: key, numParameters: answer.numParameters, batches: spec.infer ? 0 : warmupOf(key), losses: {} });
     memory.push({ workload, contender: key, baseRSSMB: answer.baseRSSMB, dataRSSMB: answer.dataRSSMB, setupRSSMB: answer.rssMB, rounds: [] });
     active.push(key);
   }
@@ -349,15 +409,18 @@ for (const workload of workloads) {
         measurements.push({ workload, item: workload, contender: key, round, unit: spec.unit, ...strip(r) });
         mem(key).rounds.push(r.rssMB);
         const net = network.find((n) => n.workload === workload && n.contender === key);
+        if (net && !spec.infer) r.losses?.forEach((loss, i) => { net.losses[net.batches + i] = loss; }); // by index in the batch stream
         if (net) Object.assign(net, { batches: net.batches + (spec.infer ? 0 : r.batches), loss: r.loss, accuracy: r.accuracy });
         const scores = spec.infer ? `test loss ${r.loss.toFixed(6)}, accuracy ${(100 * r.accuracy).toFixed(2)} %` : `loss ${r.loss.toFixed(4)}`;
         console.log(`  round ${round} ${pad(key)} ${fmt(r.value, spec.unit).padStart(8)} ${spec.unit}  (${r.batches} batches, ${r.seconds.toFixed(2)} s, ` +
           `${scores}, rss ${r.rssMB.toFixed(0)} MiB${r.numTensors !== undefined ? `, ${r.numTensors} tensors` : ''})`);
       }
     }
-    if (spec.lenet) checkNetwork(workload, active);
+    if (spec.net) checkNetwork(workload, active);
     if (args.accuracy && spec.accuracy === false && !spec.infer) {
-      note(`${workload}: --accuracy skips it (an epoch of LeNet-5 is 938 batches: minutes for nabla and jax-js, about an hour for tfjs's cpu backend)`);
+      note(`${workload}: --accuracy skips it (` + (workload === 'W3'
+        ? 'an epoch of LeNet-5 is 938 batches: minutes for nabla and jax-js, about an hour for tfjs\'s cpu backend)'
+        : 'an epoch of the RNN classifier is 600 batches: under two minutes for nabla, jax-js and PyTorch, about 8 minutes for tfjs\'s cpu backend)'));
     }
     if (args.accuracy && spec.accuracy !== false) {
       console.log('  accuracy: a fresh model per contender, one full epoch (same batches), then the 10,000 test images');
@@ -388,36 +451,60 @@ for (const workload of workloads) {
 const suiteSeconds = (performance.now() - suiteStart) / 1000;
 
 /**
- * W3, W6: every contender must build LeNet-5 with 61,706 parameters. W6 (the same weights everywhere):
- * every round's mean test loss must agree with the first contender's to float32 rounding, else the
- * libraries do not compute the same network (a layout or a flatten order gone wrong). W3 with
- * --w3-init shared: the same initial weights and batches, so the training losses of the contenders
- * that run every batch must agree too, up to the rounding that training amplifies (1 %).
+ * W3, W4, W6: every contender must build the same network (LeNet-5, 61,706 parameters; the RNN
+ * classifier, 21,514). W6 (the same weights everywhere): every round's mean test loss must agree
+ * with the first contender's to float32 rounding, else the libraries do not compute the same
+ * network (a layout or a flatten order gone wrong). W3 with --w3-init shared, W4 with --w4-init
+ * shared: the same initial weights and batches, so each batch's training loss must agree too, up to
+ * the rounding that training amplifies (1 %). Batch i of the stream is the same batch for everyone
+ * and comes after the same i batches of training, so the losses are compared by index wherever all
+ * the contenders have one, the capped ones (fewer batches per round, so later in the stream) included.
  */
 function checkNetwork(workload, active) {
+  const spec = WORKLOADS[workload];
+  const { name, parameters } = NETWORKS[spec.net];
   const rows = network.filter((n) => n.workload === workload && active.includes(n.contender));
   for (const n of rows) {
-    if (n.numParameters !== LENET_PARAMETER_COUNT) note(`${CONTENDERS[n.contender].label} ${workload}: LeNet-5 has ${n.numParameters} parameters, expected ${LENET_PARAMETER_COUNT.toLocaleString('en')}`);
+    if (n.numParameters !== parameters) note(`${CONTENDERS[n.contender].label} ${workload}: ${name} has ${n.numParameters} parameters, expected ${parameters.toLocaleString('en')}`);
   }
-  const spec = WORKLOADS[workload];
-  if (!(spec.infer || (workload === 'W3' && W3_SHARED))) return;
-  const compared = active.filter((key) => (spec.caps[key] ?? Infinity) >= spec.batches);
-  if (compared.length < 2) return;
+  if (!spec.shared || rows.length < 2) return;
+  if (spec.infer) {
+    let worst = 0;
+    let accuracyGap = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const rs = measurements.filter((m) => m.workload === workload && m.round === round && active.includes(m.contender));
+      for (const r of rs) {
+        worst = Math.max(worst, Math.abs(r.loss - rs[0].loss) / rs[0].loss);
+        accuracyGap = Math.max(accuracyGap, Math.abs(r.accuracy - rs[0].accuracy));
+      }
+    }
+    if (worst > 1e-4) note(`${workload}: the contenders' test losses from the same weights differ by up to ${(100 * worst).toFixed(3)} %: they do not compute the same network`);
+    else console.log(`  check: same weights, same test losses in every library: largest relative difference ${worst.toExponential(1)}, accuracy within ${(100 * accuracyGap).toFixed(2)} points`);
+    return;
+  }
+  // Training: the batch indices every contender has a loss for.
+  const common = Object.keys(rows[0].losses).map(Number).filter((i) => rows.every((n) => n.losses[i] !== undefined)).sort((a, b) => a - b);
+  if (common.length === 0) {
+    note(`${workload}: no batch was trained by every contender, so the shared-weights check compared nothing`);
+    return;
+  }
   let worst = 0;
-  let accuracyGap = 0;
-  for (let round = 1; round <= ROUNDS; round++) {
-    const rs = measurements.filter((m) => m.workload === workload && m.round === round && compared.includes(m.contender));
-    for (const r of rs) {
-      worst = Math.max(worst, Math.abs(r.loss - rs[0].loss) / rs[0].loss);
-      if (spec.infer) accuracyGap = Math.max(accuracyGap, Math.abs(r.accuracy - rs[0].accuracy));
+  let where = null;
+  for (const i of common) {
+    const first = rows[0].losses[i];
+    for (const n of rows) {
+      const d = Math.abs(n.losses[i] - first) / Math.abs(first);
+      if (!(d <= worst)) { worst = d; where = { i, key: n.contender }; }
     }
   }
-  const who = compared.length < active.length ? ` (${compared.map((key) => CONTENDERS[key].label).join(', ')}: the capped ones see other batches)` : '';
-  if (worst > (spec.infer ? 1e-4 : 1e-2)) {
-    note(`${workload}: the contenders' ${spec.infer ? 'test' : 'training'} losses from the same weights differ by up to ${(100 * worst).toFixed(3)} %: they do not compute the same network${who}`);
+  const span = common.length === common.at(-1) - common[0] + 1 ? `batches ${common[0] + 1}-${common.at(-1) + 1}` : `${common.length} batches`;
+  const what = `the ${common.length} batches that ${rows.length === 2 ? 'both' : `all ${rows.length}`} trained (${span} of the stream, the warm-up counted)`;
+  if (!(worst <= 1e-2)) {
+    note(`${workload}: same initial weights, but the training losses of ${what} differ by up to ${(100 * worst).toFixed(3)} % ` +
+      `(${CONTENDERS[where.key].label} at batch ${where.i + 1}): they do not compute the same training step`);
   } else {
-    console.log(`  check: same weights, same ${spec.infer ? 'test' : 'training'} losses in every library${who}: largest relative difference ${worst.toExponential(1)}` +
-      (spec.infer ? `, accuracy within ${(100 * accuracyGap).toFixed(2)} points` : ''));
+    console.log(`  check: same initial weights, same training losses in every library over ${what}: largest relative difference ` +
+      `${worst.toExponential(1)}${worst > 0 ? ` (${CONTENDERS[where.key].label} at batch ${where.i + 1})` : ''}`);
   }
 }
 
@@ -495,38 +582,50 @@ if (nablaShown.length && peersShown.length) {
   console.log(ratioTable.toString());
 }
 
-// LeNet-5 (W3, W6): the same network in every library: its parameter count, W3's training loss in
-// the last round (each library's own initialization; tfjs, capped, has trained on fewer batches), W6's
-// test loss and accuracy with the shared weights (they must agree).
-const lenetRuns = workloads.filter((w) => WORKLOADS[w].lenet && network.some((n) => n.workload === w));
-if (lenetRuns.length) {
-  console.log(`\nLeNet-5, the same network in every library (W3: ${W3_SHARED ? 'the same initial weights for all' : 'each library\'s own initialization'}; W6: the same weights for all)`);
+// The same network in every library, LeNet-5 (W3, W6) and the RNN classifier (W4): its parameter
+// count, the training loss in the last round (W3, W4; each library's own initialization unless
+// --w3-init / --w4-init shared; a capped contender has trained on fewer batches), W6's test loss and
+// accuracy with the shared weights (they must agree).
+const netRuns = workloads.filter((w) => WORKLOADS[w].net && network.some((n) => n.workload === w));
+if (netRuns.length) {
+  const initOf = (w) => (WORKLOADS[w].shared ? 'the same initial weights for all' : 'each library\'s own initialization');
+  const what = [];
+  if (netRuns.includes('W3')) what.push(`W3: ${initOf('W3')}`);
+  if (netRuns.includes('W6')) what.push('W6: the same weights for all');
+  if (netRuns.includes('W4')) what.push(`W4: ${initOf('W4')}`);
+  const names = [...new Set(netRuns.map((w) => NETWORKS[WORKLOADS[w].net].title))].join(' and ');
+  console.log(`\n${names[0].toUpperCase()}${names.slice(1)}, the same network in every library (${what.join('; ')})`);
   const netTable = table(['', ...shown.map((key) => CONTENDERS[key].label)]);
   const cell = (workload, key, f) => {
     const n = network.find((r) => r.workload === workload && r.contender === key);
     return n && n.loss !== undefined ? f(n) : '-';
   };
-  const counts = shown.map((key) => network.find((n) => n.contender === key)?.numParameters);
-  netTable.push(['parameters', ...counts.map((c) => (c === undefined ? '-' : c.toLocaleString('en')))]);
-  if (lenetRuns.includes('W3')) {
-    netTable.push(['W3 mean loss, last round', ...shown.map((key) => cell('W3', key, (n) => n.loss.toFixed(4)))]);
-    netTable.push(['W3 batches trained by then', ...shown.map((key) => cell('W3', key, (n) => String(n.batches)))]);
-  }
-  if (lenetRuns.includes('W6')) {
-    netTable.push(['W6 mean test loss', ...shown.map((key) => cell('W6', key, (n) => n.loss.toFixed(6)))]);
-    netTable.push(['W6 test accuracy', ...shown.map((key) => cell('W6', key, (n) => `${(100 * n.accuracy).toFixed(2)} %`))]);
+  for (const net of ['lenet', 'rnn']) {
+    const runs = netRuns.filter((w) => WORKLOADS[w].net === net);
+    if (!runs.length) continue;
+    const counts = shown.map((key) => network.find((n) => runs.includes(n.workload) && n.contender === key)?.numParameters);
+    netTable.push([`${NETWORKS[net].name} parameters`, ...counts.map((c) => (c === undefined ? '-' : c.toLocaleString('en')))]);
+    for (const w of runs.filter((r) => !WORKLOADS[r].infer)) {
+      netTable.push([`${w} mean loss, last round`, ...shown.map((key) => cell(w, key, (n) => n.loss.toFixed(4)))]);
+      netTable.push([`${w} batches trained by then`, ...shown.map((key) => cell(w, key, (n) => String(n.batches)))]);
+    }
+    if (runs.includes('W6')) {
+      netTable.push(['W6 mean test loss', ...shown.map((key) => cell('W6', key, (n) => n.loss.toFixed(6)))]);
+      netTable.push(['W6 test accuracy', ...shown.map((key) => cell('W6', key, (n) => `${(100 * n.accuracy).toFixed(2)} %`))]);
+    }
   }
   console.log(netTable.toString());
-  // W3's losses: each library starts from its own draw of the same distribution, so they differ
-  // somewhat; a contender far from the others (uncapped ones, same batches) has a different network.
-  const w3 = network.filter((n) => n.workload === 'W3' && n.loss !== undefined && !capped('W3', n.contender));
-  if (w3.length > 1) {
-    const mid = median(w3.map((n) => n.loss));
-    for (const n of w3) {
+  // W3's and W4's losses: each library starts from its own draw of the same distribution, so they
+  // differ somewhat; a contender far from the others (uncapped ones, same batches) has a different network.
+  for (const w of ['W3', 'W4'].filter((r) => netRuns.includes(r))) {
+    const runs = network.filter((n) => n.workload === w && n.loss !== undefined && !capped(w, n.contender));
+    if (runs.length < 2) continue;
+    const mid = median(runs.map((n) => n.loss));
+    for (const n of runs) {
       if (Math.abs(n.loss - mid) > 0.25 * mid) {
-        note(`${CONTENDERS[n.contender].label} W3: last-round loss ${n.loss.toFixed(4)} is more than 25 % from the median ${mid.toFixed(4)}` +
-          (W3_SHARED ? '' : ' (each library starts from its own draw of the initialization, and lr 0.05 with momentum 0.9 is not always stable that early;' +
-            ' --w3-init shared starts them all from the same weights)'));
+        note(`${CONTENDERS[n.contender].label} ${w}: last-round loss ${n.loss.toFixed(4)} is more than 25 % from the median ${mid.toFixed(4)}` +
+          (WORKLOADS[w].shared ? '' : ' (each library starts from its own draw of the initialization, and lr 0.05 with momentum 0.9 is not always stable that early;' +
+            ` --${w.toLowerCase()}-init shared starts them all from the same weights)`));
       }
     }
   }
@@ -569,8 +668,12 @@ for (const m of memory) {
 
 console.log('\nversions: ' + shown.map((key) => `${CONTENDERS[key].label} = ${info[key].library} ${info[key].version} (${info[key].backend})`).join('; '));
 if (shown.includes('jax')) console.log('jax-js runs its kernels on the main thread in Node (no global Worker), i.e. on one thread');
-if (lenetRuns.length && shown.includes('jax')) console.log('jax-js has no max-pool function: LeNet-5 pools with lax.reduceWindow(x, np.max, [2, 2], [2, 2]), its convs are lax.convGeneralDilated (NCHW, OIHW)');
-if (lenetRuns.length && shown.includes('tfjs')) console.log('tfjs cpu runs LeNet-5 in NHWC (its conv2d/maxPool layout): [B, 28, 28, 1] batches (the same bytes as [B, 1, 28, 28]), HWIO filters');
+if (netRuns.some((w) => WORKLOADS[w].net === 'lenet') && shown.includes('jax')) console.log('jax-js has no max-pool function: LeNet-5 pools with lax.reduceWindow(x, np.max, [2, 2], [2, 2]), its convs are lax.convGeneralDilated (NCHW, OIHW)');
+if (netRuns.some((w) => WORKLOADS[w].net === 'lenet') && shown.includes('tfjs')) console.log('tfjs cpu runs LeNet-5 in NHWC (its conv2d/maxPool layout): [B, 28, 28, 1] batches (the same bytes as [B, 1, 28, 28]), HWIO filters');
+if (netRuns.includes('W4') && shown.includes('jax')) console.log('jax-js has no lax.scan: W4\'s 28 steps are a JavaScript loop inside the jitted step, which the trace unrolls');
+if (netRuns.includes('W4') && ['tfjs', 'tfjs-wasm'].some((key) => shown.includes(key))) {
+  console.log('tfjs has no RNN in tfjs-core (tfjs-layers is not a dependency): W4\'s RNN is written out with tf.matMul and tf.tanh, the gradients clipped by hand between tf.variableGrads and applyGradients');
+}
 console.log(`suite: ${suiteSeconds.toFixed(0)} s`);
 
 if (args.json) {
@@ -579,7 +682,7 @@ if (args.json) {
     capped: capped(item, key),
   })));
   const options = {
-    rounds: ROUNDS, threads: THREADS, seed: SEED, w5Sizes: W5_SIZES, w5Seconds: W5_SECONDS, w3Init: args['w3-init'], accuracy: args.accuracy,
+    rounds: ROUNDS, threads: THREADS, seed: SEED, w5Sizes: W5_SIZES, w5Seconds: W5_SECONDS, w3Init: args['w3-init'], w4Init: args['w4-init'], accuracy: args.accuracy,
     workloads: Object.fromEntries(workloads.map((w) => [w, WORKLOADS[w]])),
   };
   const out = {

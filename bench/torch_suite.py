@@ -7,11 +7,15 @@ The workloads are those of the suite (see bench/README.md):
   W3  LeNet-5 training (torch.nn: Conv2d 1->6 5x5 pad 2, ReLU, MaxPool2d 2, Conv2d 6->16 5x5, ReLU,
       MaxPool2d 2, Flatten, Linear 400->120->84->10 with ReLUs), batch 64, SGD lr 0.05 momentum 0.9,
       PyTorch's default initialization
+  W4  Elman RNN classifier (torch.nn.RNN(28, 128, batch_first=True), tanh, over the 28 rows of each
+      image, then torch.nn.Linear(128, 10) on the last state), batch 100, SGD lr 0.05 momentum 0.9,
+      torch.nn.utils.clip_grad_norm_(parameters, 1.0) before each step, PyTorch's default
+      initialization (or the weights of `weightsFile`)
   W5  n x n float32 matmul (torch.mm), GFLOPS
   W6  LeNet-5 forward under torch.no_grad() on the 10,000 test images, batch 1000, images/s, with
       the weights of a safetensors file (`weightsFile`, written by the suite; standalone: the
       default initialization)
-W1, W2 and W3 train on Fashion-MNIST, read here from the IDX gzip files with gzip, struct and numpy
+W1, W2, W3 and W4 train on Fashion-MNIST, read here from the IDX gzip files with gzip, struct and numpy
 (pixels scaled to [0, 1] exactly as nabla does: the float32 nearest to v / 255), softmax
 cross-entropy on the logits, torch.optim.SGD (v = m v + g, p -= lr v); the MLPs' biases are zero.
 
@@ -21,12 +25,13 @@ cross-entropy on the logits, torch.optim.SGD (v = m v + g, p -= lr v); the MLPs'
       The batch order comes from a file of int32 indices (`orderFile`, one row of 60,000 per epoch)
       that the suite draws with nabla's DataLoader generator, so these are the same batches as the
       other contenders'.
-  python3 bench/torch_suite.py [--data-dir DIR] [--workloads W1,W2,W3,W5,W6] [--warmup B] [--batches B]
+  python3 bench/torch_suite.py [--data-dir DIR] [--workloads W1,W2,W3,W4,W5,W6] [--warmup B] [--batches B]
                                [--sizes 256,512,1024] [--min-seconds S] [--threads N] [--accuracy]
       Standalone: runs the workloads in turn and prints one JSON line per measurement (batch order
       from numpy's generator, not nabla's).
 
-Threads: torch.set_num_threads(threads), 2 by default; the suite passes nabla's all-threads count.
+Threads: torch.set_num_threads(threads), 2 by default; the suite passes nabla's all-threads count
+(and 1 for its pytorch-1t contender).
 """
 import argparse
 import gzip
@@ -124,6 +129,25 @@ def build_lenet(seed):
     )
 
 
+class RNNClassifier(nn.Module):
+    """W4: nn.RNN over the 28 rows of each image (28 pixels a step), nn.Linear on its last state."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(28, 128, batch_first=True)  # tanh, one layer, h0 = 0
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, h = self.rnn(x.view(x.shape[0], 28, 28))
+        return self.fc(h[0])
+
+
+def build_rnn(seed):
+    """The RNN classifier with torch.nn's default initialization (U(+-1/sqrt(hidden)) for the RNN, U(+-1/sqrt(fanIn)) for the Linear)."""
+    torch.manual_seed(seed)
+    return RNNClassifier()
+
+
 def load_safetensors(path):
     """A safetensors file of float32 tensors as a state dict (the format is an 8-byte little-endian
     header length, a JSON header of dtype, shape and data_offsets, then the raw bytes)."""
@@ -145,19 +169,22 @@ def load_safetensors(path):
 
 class Trainer:
     def __init__(self, config):
-        if config.get('model') == 'lenet':
-            self.model = build_lenet(config['seed'])
+        if config.get('model') in ('lenet', 'rnn'):
+            self.model = (build_lenet if config['model'] == 'lenet' else build_rnn)(config['seed'])
             if config.get('weightsFile'):
                 self.model.load_state_dict(load_safetensors(config['weightsFile']))
         else:
             self.model = build(config['sizes'], config['activation'], config['init'], config['seed'])
         self.num_parameters = sum(p.numel() for p in self.model.parameters())
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config['lr'], momentum=config['momentum'])
+        self.clip = config.get('clip')  # W4: the global L2 norm of the gradients is clipped to this
 
     def step(self, x, y):
         self.optimizer.zero_grad()
         loss = F.cross_entropy(self.model(x), y)
         loss.backward()
+        if self.clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.clip)
         self.optimizer.step()
         return loss.item()
 
@@ -237,7 +264,8 @@ class Contender:
     def init(self, msg):
         threads = int(msg.get('threads') or 2)
         torch.set_num_threads(threads)
-        info = {'library': 'pytorch', 'version': torch.__version__, 'backend': f'cpu, {torch.get_num_threads()} threads',
+        n = torch.get_num_threads()
+        info = {'library': 'pytorch', 'version': torch.__version__, 'backend': f'cpu, {n} thread{"" if n == 1 else "s"}',
                 'baseRSSMB': rss_mb(), 'notes': []}
         if msg['workload'] == 'W5':
             self.peak_reset = reset_peak()
@@ -281,15 +309,16 @@ class Contender:
         if self.state['config'].get('mode') == 'infer':
             return self.run_infer(msg)
         trainer, batches = self.state['trainer'], self.state['batches']
-        samples, loss_sum = 0, 0.0
+        samples, loss_sum, losses = 0, 0.0, []
         start = time.perf_counter()
         for _ in range(msg['batches']):
             x, y = next(batches)
-            loss_sum += trainer.step(x, y) * x.shape[0]
+            losses.append(trainer.step(x, y))
+            loss_sum += losses[-1] * x.shape[0]
             samples += x.shape[0]
         seconds = time.perf_counter() - start
         return {'batches': msg['batches'], 'samples': samples, 'seconds': seconds, 'value': samples / seconds,
-                'loss': loss_sum / samples, 'rssMB': rss_mb()}
+                'loss': loss_sum / samples, 'losses': losses, 'rssMB': rss_mb()}
 
     def run_infer(self, msg):
         """W6: timed forward passes (batch to numpy logits), scored outside the timing."""
@@ -366,6 +395,7 @@ WORKLOADS = {
     'W1': {'sizes': [784, 40, 30, 20, 10], 'activation': 'sigmoid', 'init': 'xavier-uniform', 'lr': 0.1, 'batch': 100},
     'W2': {'sizes': [784, 512, 512, 10], 'activation': 'relu', 'init': 'kaiming-uniform', 'lr': 0.05, 'batch': 128},
     'W3': {'model': 'lenet', 'lr': 0.05, 'batch': 64},
+    'W4': {'model': 'rnn', 'lr': 0.05, 'batch': 100, 'clip': 1.0},
     'W6': {'model': 'lenet', 'mode': 'infer', 'lr': 0.05, 'batch': 1000},
 }
 
@@ -387,7 +417,7 @@ def standalone(args):
             if args.accuracy and config.get('mode') != 'infer':
                 print(json.dumps({'workload': workload, 'phase': 'accuracy', **contender.accuracy({})}), flush=True)
         else:
-            raise SystemExit(f'unknown workload {workload!r} (W1, W2, W3, W5, W6)')
+            raise SystemExit(f'unknown workload {workload!r} (W1, W2, W3, W4, W5, W6)')
         print(json.dumps({'workload': workload, **contender.finish({})}), flush=True)
 
 
@@ -395,7 +425,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--serve', action='store_true', help='answer the requests of bench/suite.mjs on stdin')
     parser.add_argument('--data-dir', default=DEFAULT_DATA_DIR)
-    parser.add_argument('--workloads', default='W1,W2,W3,W5,W6')
+    parser.add_argument('--workloads', default='W1,W2,W3,W4,W5,W6')
     parser.add_argument('--warmup', type=int, default=10)
     parser.add_argument('--batches', type=int, default=100)
     parser.add_argument('--sizes', default='256,512,1024')

@@ -1,6 +1,7 @@
 // What the contenders' setups share: the weight initializations of the MLPs (W1, W2), drawn from the
 // same distributions as nabla's initializations of the same names (see src/nn/init.ts; biases start at
-// zero), and LeNet-5's parameters (W3, W6), PyTorch's default initialization and W6's scoring.
+// zero), LeNet-5's parameters (W3, W6), the RNN classifier's (W4), PyTorch's default initialization
+// and W6's scoring.
 
 /**
  * The bound b of the U(-b, b) weights of layer i (0-based, of `layers` layers, fanIn inputs, fanOut
@@ -28,6 +29,25 @@ export const LENET_PARAMS = Object.freeze([
   ['11.weight', [10, 84]], ['11.bias', [10]],
 ]);
 export const LENET_PARAMETER_COUNT = 61706;
+
+/**
+ * W4's network, an Elman RNN classifier, in PyTorch's naming and layout (a module with fields `rnn`,
+ * nn.RNN(28, 128, batch_first=True), and `fc`, nn.Linear(128, 10)): each image is 28 steps of 28
+ * pixels (its rows), h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) from h_0 = 0, and the
+ * logits are fc(h_28); 21,514 parameters. All are drawn by PyTorch from U(-b, b): the RNN's with
+ * b = 1/sqrt(hidden), the Linear's with b = 1/sqrt(fanIn) (rnnBound; both 1/sqrt(128) here).
+ */
+export const RNN_STEPS = 28;
+export const RNN_INPUT = 28;
+export const RNN_HIDDEN = 128;
+export const RNN_PARAMS = Object.freeze([
+  ['rnn.weight_ih_l0', [RNN_HIDDEN, RNN_INPUT]], ['rnn.weight_hh_l0', [RNN_HIDDEN, RNN_HIDDEN]],
+  ['rnn.bias_ih_l0', [RNN_HIDDEN]], ['rnn.bias_hh_l0', [RNN_HIDDEN]],
+  ['fc.weight', [10, RNN_HIDDEN]], ['fc.bias', [10]],
+]);
+export const RNN_PARAMETER_COUNT = 21514;
+/** PyTorch's default bound of each of RNN_PARAMS: 1/sqrt(hidden) for nn.RNN's, 1/sqrt(fanIn) for nn.Linear's. */
+export const rnnBound = (name) => 1 / Math.sqrt(name.startsWith('rnn.') ? RNN_HIDDEN : RNN_PARAMS.find(([n]) => n === 'fc.weight')[1][1]);
 
 /** PyTorch's default bound for a Linear or Conv layer, weights and biases alike: U(-b, b), b = 1 / sqrt(fanIn), fanIn = C_in * k * k. */
 export function pytorchDefaultBound(weightShape) {

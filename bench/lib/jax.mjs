@@ -12,7 +12,7 @@
 // So each step consumes the old parameters, velocities and the batch, and returns new ones.
 import { readFileSync } from 'node:fs';
 import { loadSafetensors } from '../../dist/index.js';
-import { LENET_PARAMS, pytorchDefaultBound, uniformBound } from './init.mjs';
+import { LENET_PARAMS, pytorchDefaultBound, RNN_HIDDEN, RNN_INPUT, RNN_PARAMS, RNN_STEPS, rnnBound, uniformBound } from './init.mjs';
 
 /** jax-js on its wasm backend and its version, or null after a note (not installed, no wasm backend). */
 async function loadJax(log) {
@@ -182,6 +182,84 @@ export async function setupJaxLenet({ lr, momentum, seed, log, weightsFile }) {
     tree.dispose([params, velocity]);
   };
   return { library: 'jax-js-wasm', version, backend, step, infer, countCorrect, numParameters, finish };
+}
+
+/**
+ * W4 in jax-js: the Elman RNN written out, the whole training step under one `jit`. jax-js has no
+ * lax.scan (nor fori_loop), so the 28 steps are a JavaScript loop inside the traced function, which
+ * jit unrolls (as a Python loop under jax.jit). The input projection of all steps is one matmul,
+ * [B * 28, 28] @ W_ih + b_ih, sliced per step; each step is h = tanh(p_t + h @ W_hh + b_hh) from
+ * h = 0; the logits are h @ W_fc + b_fc (weights [in, out], jax's convention: PyTorch's
+ * transposed). After valueAndGrad the gradients are scaled by min(1, clip / (norm + 1e-6)), norm
+ * their global L2 norm (torch.nn.utils.clip_grad_norm_'s rule, as optax.clip_by_global_norm), then
+ * the momentum update of setupJax. Weights U(+-b) as PyTorch's defaults (rnnBound) with jax-js's
+ * PRNG, or read from `weightsFile` (PyTorch's names and layout) and transposed once. Returns
+ * `{ step, countCorrect, numParameters, finish }`, or null when jax-js is missing.
+ */
+export async function setupJaxRnn({ lr, momentum, seed, clip, log, weightsFile }) {
+  const loaded = await loadJax(log);
+  if (!loaded) return null;
+  const { jax, version, backend } = loaded;
+  const { jit, nn, numpy: np, random, tree, valueAndGrad } = jax;
+
+  const file = weightsFile ? loadSafetensors(weightsFile).tensors : null;
+  const keys = file ? null : random.split(random.key(seed), RNN_PARAMS.length);
+  const params = {};
+  RNN_PARAMS.forEach(([name, shape], i) => {
+    let p;
+    if (file) p = np.array(file[name].data, { shape });
+    else p = random.uniform(keys.ref.slice(i), shape, { minval: -rnnBound(name), maxval: rnnBound(name) });
+    params[name] = shape.length === 2 ? p.transpose() : p;
+  });
+  keys?.dispose();
+  let numParameters = 0;
+  for (const p of Object.values(params)) numParameters += p.size;
+  let state = params;
+  let velocity = tree.map((p) => np.zerosLike(p.ref), state);
+
+  /** The logits [B, 10] of x [B, 784]; consumes p and x (each array passed on once, or with .ref). */
+  const forward = (p, x) => {
+    const B = x.shape[0];
+    const projected = np.matmul(x.reshape([B * RNN_STEPS, RNN_INPUT]), p['rnn.weight_ih_l0']).add(p['rnn.bias_ih_l0']).reshape([B, RNN_STEPS, RNN_HIDDEN]);
+    const wHh = p['rnn.weight_hh_l0'];
+    const bHh = p['rnn.bias_hh_l0'];
+    let h = np.zeros([B, RNN_HIDDEN]);
+    for (let t = 0; t < RNN_STEPS; t++) {
+      const last = t + 1 === RNN_STEPS; // the last use of each array consumes it
+      h = np.tanh((last ? projected : projected.ref).slice([], t).add(np.matmul(h, last ? wHh : wHh.ref)).add(last ? bHh : bHh.ref));
+    }
+    return np.matmul(h, p['fc.weight']).add(p['fc.bias']);
+  };
+  const loss = (p, x, y) => nn.logSoftmax(forward(p, x)).mul(nn.oneHot(y, 10)).sum(-1).mean().neg();
+  const trainStep = jit((params, velocity, x, y) => {
+    const [lossValue, grads] = valueAndGrad(loss)(tree.ref(params), x, y);
+    const norm = np.sqrt(tree.leaves(grads).reduce((sum, g) => sum.add(np.square(g.ref).sum()), np.zeros([])));
+    const scale = np.minimum(np.reciprocal(norm.add(1e-6)).mul(clip), 1);
+    const clipped = tree.map((g) => g.mul(scale.ref), grads);
+    scale.dispose();
+    const newVelocity = tree.map((v, g) => v.mul(momentum).add(g), velocity, clipped);
+    const newParams = tree.map((p, v) => p.sub(v.mul(lr)), params, tree.ref(newVelocity));
+    return [newParams, newVelocity, lossValue];
+  });
+  const step = (x, y) => {
+    let lossValue;
+    [state, velocity, lossValue] = trainStep(state, velocity, np.array(x.dataSync(), { shape: x.shape }), np.array(y.dataSync(), { dtype: np.int32 }));
+    return lossValue.item();
+  };
+  const predict = jit((p, x) => np.argmax(forward(p, x), -1));
+  const countCorrect = (x, y) => {
+    const predicted = predict(tree.ref(state), np.array(x.dataSync(), { shape: x.shape })).dataSync();
+    const labels = y.dataSync();
+    let correct = 0;
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
+    return correct;
+  };
+  const finish = () => {
+    trainStep.dispose();
+    predict.dispose();
+    tree.dispose([state, velocity]);
+  };
+  return { library: 'jax-js-wasm', version, backend, step, countCorrect, numParameters, finish };
 }
 
 /**

@@ -3,9 +3,10 @@
 // batches passed to step() must live on that backend too.
 import { readFileSync } from 'node:fs';
 import {
-  Conv2d, countCorrect as nablaCountCorrect, crossEntropy, Flatten, Generator, getBackend, getThreads, Linear, loadSafetensors, MaxPool2d, mlp,
-  noGrad, randn, ReLU, Sequential, SGD, Tensor,
+  clipGradNorm, Conv2d, countCorrect as nablaCountCorrect, crossEntropy, Flatten, Generator, getBackend, getThreads, Linear, loadSafetensors,
+  MaxPool2d, mlp, Module, noGrad, randn, ReLU, RNN, Sequential, SGD, Tensor,
 } from '../../dist/index.js';
+import { RNN_HIDDEN, RNN_INPUT, RNN_STEPS } from './init.mjs';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -69,6 +70,52 @@ export async function setupNablaLenet({ lr, momentum, seed, weightsFile }) {
   const infer = (x) => noGrad(() => model.forward(x).dataSync());
   const countCorrect = (x, y) => noGrad(() => nablaCountCorrect(model.forward(x), y));
   return { library: 'nabla', version: VERSION, backend: describeBackend(), step, infer, countCorrect, numParameters: model.numParameters() };
+}
+
+/**
+ * W4's classifier: an Elman RNN (tanh) over the 28 rows of each image, then a Linear layer on its
+ * last state. The fields are named as in the PyTorch module of torch_suite.py, so the state dict's
+ * names are PyTorch's (rnn.weight_ih_l0, ..., fc.bias; see RNN_PARAMS in init.mjs), and both layers
+ * draw PyTorch's default initialization from `generator`.
+ */
+export class RNNClassifier extends Module {
+  constructor(generator) {
+    super();
+    this.rnn = new RNN(RNN_INPUT, RNN_HIDDEN, { batchFirst: true, generator });
+    this.fc = new Linear(RNN_HIDDEN, 10, { generator });
+  }
+
+  /** The logits [B, 10] of images x [B, 784], read as [B, 28 steps, 28 pixels]. */
+  forward(x) {
+    const [, hN] = this.rnn.forward(x.reshape([x.shape[0], RNN_STEPS, RNN_INPUT]));
+    return this.fc.forward(hN.squeeze(0)); // hN [1, B, 128]: one layer, one direction
+  }
+}
+
+/**
+ * W4: the RNN classifier, cross-entropy, the global L2 norm of all gradients clipped to `clip`
+ * (clipGradNorm, as torch.nn.utils.clip_grad_norm_), SGD with momentum. The weights are nabla's own
+ * draw (seeded) or those of `weightsFile` (PyTorch's names and layout). Returns `{ library,
+ * version, backend, step(x, y) -> loss, countCorrect, numParameters }`.
+ */
+export async function setupNablaRnn({ lr, momentum, seed, clip, weightsFile }) {
+  const model = new RNNClassifier(new Generator(seed));
+  if (weightsFile) {
+    const { tensors } = loadSafetensors(weightsFile);
+    model.loadStateDict(Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, new Tensor(t.data, t.shape)])));
+  }
+  const parameters = model.parameters();
+  const optimizer = new SGD(parameters, { lr, momentum });
+  const step = (x, y) => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(x), y);
+    loss.backward();
+    clipGradNorm(parameters, clip);
+    optimizer.step();
+    return loss.item();
+  };
+  const countCorrect = (x, y) => noGrad(() => nablaCountCorrect(model.forward(x), y));
+  return { library: 'nabla', version: VERSION, backend: describeBackend(), step, countCorrect, numParameters: model.numParameters() };
 }
 
 /** The active backend, with its thread count where it has one ('wasm, 2 threads'). */

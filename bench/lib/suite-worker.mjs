@@ -1,45 +1,50 @@
 // One contender of bench/suite.mjs in its own process (forked by the suite; not meant to be run by
-// hand). argv[2] names the contender: nabla-js, nabla-wasm-1, nabla-wasm-all, jax or tfjs. The suite
-// sets NABLA_BACKEND and NABLA_THREADS in the environment, so nabla picks its backend and thread
-// count before anything is created. The peers use nabla only to read Fashion-MNIST and cut the same
-// batches (js backend), and to read W6's shared weights (safetensors); the training, the forward
-// passes and the products are theirs.
+// hand). argv[2] names the contender: nabla-js, nabla-wasm-1, nabla-wasm-all, jax, tfjs or tfjs-wasm.
+// The suite sets NABLA_BACKEND and NABLA_THREADS in the environment, so nabla picks its backend and
+// thread count before anything is created (and TFJS_BACKEND=wasm for tfjs-wasm). The peers use nabla
+// only to read Fashion-MNIST and cut the same batches (js backend), and to read the shared weights of
+// W3, W4 and W6 (safetensors); the training, the forward passes and the products are theirs.
 //
 // Protocol (IPC messages, one request at a time; each answered with { ok: true, ... } or
 // { ok: false, error }):
-//   { type: 'init', workload, config, dataDir }  W1/W2/W3/W6: load the data, build the model, run
+//   { type: 'init', workload, config, dataDir }  W1/W2/W3/W4/W6: load the data, build the model, run
 //        the warm-up batches; W5: set up the products. Answers the library, version, backend and
 //        parameter count, or { skipped } when the library is not installed. config.model 'lenet'
-//        (W3, W6) keeps the images [N, 1, 28, 28]; config.mode 'infer' (W6) loads the weights of
-//        config.weightsFile and runs forward passes over the test set instead of training.
-//   { type: 'run', batches }                     W1/W2/W3: train on the next `batches` batches, timed;
+//        (W3, W6) keeps the images [N, 1, 28, 28]; config.model 'rnn' (W4) is the RNN classifier on
+//        [N, 784] (each library reads it as [N, 28, 28]); config.mode 'infer' (W6) loads the weights of
+//        config.weightsFile and runs forward passes over the test set instead of training (W3, W4
+//        start training from config.weightsFile's weights when it is given).
+//   { type: 'run', batches }                     W1/W2/W3/W4: train on the next `batches` batches, timed
+//        (answers the mean loss and each batch's, `losses`);
 //        W6: the logits of the next `batches` test batches (cycling through the 10,000 images),
 //        timed from the batch to the logits read back as a Float32Array; the logits are then
 //        scored (mean cross-entropy, accuracy) outside the timing, the same way for everyone.
 //   { type: 'run', n, minSeconds, seed }         W5: as many timed products as take minSeconds (the
 //        first request for a size makes the matrices and runs one untimed product first).
-//   { type: 'accuracy' }                         W1/W2 (W3 too, but the suite does not ask): a fresh
+//   { type: 'accuracy' }                         W1/W2 (W3, W4 too, but the suite does not ask): a fresh
 //        model, one full epoch, test accuracy.
 //   { type: 'finish' }                           dispose of everything; answers the peak RSS since the
 //        data were loaded (W5: since start-up), see resetPeak.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DataLoader, getThreads, loadFashionMnist } from '../../dist/index.js';
 import { scoreLogits } from './init.mjs';
-import { setupJax, setupJaxLenet, setupJaxMatmul } from './jax.mjs';
-import { setupNabla, setupNablaLenet, setupNablaMatmul } from './nabla.mjs';
-import { setupTfjs, setupTfjsLenet, setupTfjsMatmul } from './tfjs.mjs';
+import { setupJax, setupJaxLenet, setupJaxMatmul, setupJaxRnn } from './jax.mjs';
+import { setupNabla, setupNablaLenet, setupNablaMatmul, setupNablaRnn } from './nabla.mjs';
+import { setupTfjs, setupTfjsLenet, setupTfjsMatmul, setupTfjsRnn } from './tfjs.mjs';
 
 const contender = process.argv[2];
-const nablaSetups = { train: setupNabla, lenet: setupNablaLenet, matmul: setupNablaMatmul };
+const nablaSetups = { train: setupNabla, lenet: setupNablaLenet, rnn: setupNablaRnn, matmul: setupNablaMatmul };
+const tfjsSetups = { train: setupTfjs, lenet: setupTfjsLenet, rnn: setupTfjsRnn, matmul: setupTfjsMatmul }; // the backend: TFJS_BACKEND
 const SETUPS = {
   'nabla-js': nablaSetups,
   'nabla-wasm-1': nablaSetups,
   'nabla-wasm-all': nablaSetups,
-  jax: { train: setupJax, lenet: setupJaxLenet, matmul: setupJaxMatmul },
-  tfjs: { train: setupTfjs, lenet: setupTfjsLenet, matmul: setupTfjsMatmul },
+  jax: { train: setupJax, lenet: setupJaxLenet, rnn: setupJaxRnn, matmul: setupJaxMatmul },
+  tfjs: tfjsSetups,
+  'tfjs-wasm': tfjsSetups,
 };
-/** The set-up of a workload's model: the MLP trainer (W1, W2) or LeNet-5 (W3, W6). */
-const setupOf = (config) => SETUPS[contender][config.model === 'lenet' ? 'lenet' : 'train'];
+/** The set-up of a workload's model: the MLP trainer (W1, W2), LeNet-5 (W3, W6) or the RNN classifier (W4). */
+const setupOf = (config) => SETUPS[contender][config.model ?? 'train'];
 if (!Object.hasOwn(SETUPS, contender)) throw new Error(`suite-worker: unknown contender '${contender}'`);
 if (typeof process.send !== 'function') throw new Error('suite-worker: run by bench/suite.mjs, not by hand');
 
@@ -125,14 +130,16 @@ const handlers = {
     const { lib, batches } = state;
     let samples = 0;
     let lossSum = 0;
+    const losses = new Array(msg.batches);
     const start = performance.now();
     for (let i = 0; i < msg.batches; i++) {
       const [x, y] = batches.next().value;
-      lossSum += lib.step(x, y) * x.shape[0];
+      losses[i] = lib.step(x, y);
+      lossSum += losses[i] * x.shape[0];
       samples += x.shape[0];
     }
     const seconds = (performance.now() - start) / 1000;
-    return { batches: msg.batches, samples, seconds, value: samples / seconds, loss: lossSum / samples, rssMB: rssMB(), ...lib.extra?.() };
+    return { batches: msg.batches, samples, seconds, value: samples / seconds, loss: lossSum / samples, losses, rssMB: rssMB(), ...lib.extra?.() };
   },
 
   async accuracy() {

@@ -1,4 +1,5 @@
-// TensorFlow.js: tfjs-core + its pure-JS CPU backend.
+// TensorFlow.js: tfjs-core + its pure-JS CPU backend (or its wasm backend, @tensorflow/tfjs-backend-wasm,
+// with TFJS_BACKEND=wasm when that package is installed; it is not a dependency).
 //
 // tfjs-core's Node bundle ships without gradient definitions (the @tensorflow/tfjs umbrella package
 // adds them). Its own definitions are in dist/register_all_gradients.js, an ES module tree written for
@@ -8,7 +9,7 @@
 // (or he-uniform, nabla's 'kaiming-uniform', for the relu network).
 import { register } from 'node:module';
 import { loadSafetensors } from '../../dist/index.js';
-import { LENET_PARAMS, pytorchDefaultBound, uniformBound } from './init.mjs';
+import { LENET_PARAMS, pytorchDefaultBound, RNN_HIDDEN, RNN_INPUT, RNN_PARAMS, RNN_STEPS, rnnBound, uniformBound } from './init.mjs';
 
 const TF_RESOLVE_HOOK = `export async function resolve(spec, ctx, next) {
   try { return await next(spec, ctx); } catch (err) {
@@ -17,18 +18,37 @@ const TF_RESOLVE_HOOK = `export async function resolve(spec, ctx, next) {
   }
 }`;
 
+/**
+ * Which tfjs backend this process uses: 'cpu' (pure JS, the default) or 'wasm'
+ * (@tensorflow/tfjs-backend-wasm, when installed; the suite's tfjs-wasm contender sets TFJS_BACKEND).
+ */
+const BACKEND = process.env.TFJS_BACKEND ?? 'cpu';
+const LIBRARY = `tfjs-${BACKEND}`;
+
 let loaded = null;
 async function loadTfjs() {
   loaded ??= importTfjs();
   return loaded;
 }
 
+/** The backend as the suite reports it: 'cpu', or 'wasm, SIMD, 1 thread' (what tfjs-backend-wasm found). */
+let described = BACKEND;
+
 async function importTfjs() {
   register('data:text/javascript,' + encodeURIComponent(TF_RESOLVE_HOOK));
   const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-cpu');
+  let wasm = null;
+  if (BACKEND === 'wasm') wasm = await import('@tensorflow/tfjs-backend-wasm'); // registers 'wasm'; in Node it reads its .wasm files from its dist/
+  else if (BACKEND === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
+  else throw new Error(`TFJS_BACKEND must be cpu or wasm, got ${BACKEND}`);
   await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  await tf.setBackend('cpu');
+  if (!(await tf.setBackend(BACKEND))) throw new Error(`tf.setBackend('${BACKEND}') failed`);
+  await tf.ready();
+  if (wasm) {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = wasm.getThreadsCount();
+    described = `wasm${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  }
   const warn = console.warn;
   console.warn = () => {}; // the CPU backend's first write suggests installing tfjs-node
   try { tf.tensor([0]).dispose(); } finally { console.warn = warn; }
@@ -40,7 +60,8 @@ async function tryLoad(log) {
   try {
     return await loadTfjs();
   } catch (err) {
-    log(`  tfjs: skipped (${err.code ?? err.message}); install @tensorflow/tfjs-core and @tensorflow/tfjs-backend-cpu to compare`);
+    const needs = BACKEND === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu';
+    log(`  ${LIBRARY}: skipped (${err.code ?? err.message}); install @tensorflow/tfjs-core and ${needs} to compare`);
     return null;
   }
 }
@@ -87,7 +108,7 @@ export async function setupTfjs({ sizes, lr, momentum, seed, log, activation = '
     optimizer.dispose();
   };
   return {
-    library: 'tfjs-cpu', version: tf.version_core, backend: 'cpu', step, countCorrect, finish,
+    library: LIBRARY, version: tf.version_core, backend: described, step, countCorrect, finish,
     extra: () => ({ numTensors: tf.memory().numTensors }),
   };
 }
@@ -159,7 +180,69 @@ export async function setupTfjsLenet({ lr, momentum, seed, log, weightsFile }) {
     optimizer.dispose();
   };
   return {
-    library: 'tfjs-cpu', version: tf.version_core, backend: 'cpu', step, infer, countCorrect, numParameters, finish,
+    library: LIBRARY, version: tf.version_core, backend: described, step, infer, countCorrect, numParameters, finish,
+    extra: () => ({ numTensors: tf.memory().numTensors }),
+  };
+}
+
+/**
+ * W4 in tfjs: the Elman RNN written out with tf ops (tfjs-core has no RNN layer; tfjs-layers'
+ * simpleRNN is not a dependency). The input projection of all 28 steps is one tf.matMul,
+ * [B * 28, 28] x W_ih + b_ih, split into steps with tf.unstack; each step is
+ * h = tanh(p_t + h W_hh + b_hh) from h = 0, and the logits are h W_fc + b_fc (weights stored [in,
+ * out], tfjs's convention: PyTorch's transposed). The step takes the gradients with
+ * tf.variableGrads, scales them all by min(1, clip / (norm + 1e-6)), norm their global L2 norm
+ * (torch.nn.utils.clip_grad_norm_'s rule), and applies them with tf.train.momentum's
+ * applyGradients, all inside tf.tidy. Weights U(+-b) as PyTorch's defaults (rnnBound), or read from
+ * `weightsFile` (PyTorch's names and layout) and transposed once. Returns `{ step, countCorrect,
+ * numParameters, extra, finish }`, or null.
+ */
+export async function setupTfjsRnn({ lr, momentum, seed, clip, log, weightsFile }) {
+  const tf = await tryLoad(log);
+  if (!tf) return null;
+  const file = weightsFile ? loadSafetensors(weightsFile).tensors : null;
+  const v = {};
+  RNN_PARAMS.forEach(([name, shape], i) => {
+    const tfShape = shape.length === 2 ? [shape[1], shape[0]] : shape;
+    v[name] = tf.variable(tf.tidy(() => {
+      if (!file) return tf.randomUniform(tfShape, -rnnBound(name), rnnBound(name), 'float32', seed + i);
+      const t = tf.tensor(file[name].data, file[name].shape);
+      return t.rank === 2 ? tf.transpose(t) : t;
+    }));
+  });
+  const numParameters = Object.values(v).reduce((n, t) => n + t.size, 0);
+  /** The logits [B, 10] of x [B, 784]. */
+  const forward = (x) => {
+    const B = x.shape[0];
+    const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [B * RNN_STEPS, RNN_INPUT]), v['rnn.weight_ih_l0']), v['rnn.bias_ih_l0']), [B, RNN_STEPS, RNN_HIDDEN]);
+    let h = tf.zeros([B, RNN_HIDDEN]);
+    for (const p of tf.unstack(projected, 1)) h = tf.tanh(tf.add(tf.add(p, tf.matMul(h, v['rnn.weight_hh_l0'])), v['rnn.bias_hh_l0']));
+    return tf.add(tf.matMul(h, v['fc.weight']), v['fc.bias']);
+  };
+  const optimizer = tf.train.momentum(lr, momentum);
+  const step = (x, y) => tf.tidy(() => {
+    const xs = tf.tensor2d(x.dataSync(), x.shape);
+    const ys = tf.oneHot(tf.tensor1d(y.dataSync(), 'int32'), 10);
+    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(ys, forward(xs)));
+    const names = Object.keys(grads);
+    const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n])))));
+    const scale = tf.minimum(tf.div(clip, tf.add(norm, 1e-6)), 1);
+    optimizer.applyGradients(Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], scale)])));
+    return value.dataSync()[0];
+  });
+  const countCorrect = (x, y) => {
+    const predicted = tf.tidy(() => tf.argMax(forward(tf.tensor2d(x.dataSync(), x.shape)), 1).dataSync());
+    const labels = y.dataSync();
+    let correct = 0;
+    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
+    return correct;
+  };
+  const finish = () => {
+    for (const t of Object.values(v)) t.dispose();
+    optimizer.dispose();
+  };
+  return {
+    library: LIBRARY, version: tf.version_core, backend: described, step, countCorrect, numParameters, finish,
     extra: () => ({ numTensors: tf.memory().numTensors }),
   };
 }
@@ -182,5 +265,5 @@ export async function setupTfjsMatmul({ log }) {
     };
     return { run, finish: () => { a.dispose(); b.dispose(); }, extra: () => ({ numTensors: tf.memory().numTensors }) };
   };
-  return { library: 'tfjs-cpu', version: tf.version_core, backend: 'cpu', prepare };
+  return { library: LIBRARY, version: tf.version_core, backend: described, prepare };
 }

@@ -67,3 +67,6 @@ export { LENET, lenet } from './nn/lenet.js';
 // Gated and attention recurrent layers (issue 13).
 export { GatedRNN, type GatedRNNOptions } from './nn/layers/gated-rnn.js';
 export { AttentionRNN, type AttentionRNNOptions } from './nn/layers/attention-rnn.js';
+// Recurrent image classifiers and the spec of a one-layer network (issue 13).
+export { SequenceClassifier, SEQUENCE_CELLS, type SequenceCell, type SequenceClassifierOptions } from './nn/layers/sequence-classifier.js';
+export { buildNetwork, type NetworkSpec } from './nn/model-spec.js';

@@ -5,7 +5,7 @@ import { loadCheckpoint } from '../io/checkpoint.js';
 import { LOSS_NAMES, type LossName } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { mlp, type MlpConfig } from '../nn/mlp.js';
-import { buildModel, type ModelSpec } from '../nn/model-spec.js';
+import { buildNetwork, type NetworkSpec } from '../nn/model-spec.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
 import { objective } from '../train/objective.js';
@@ -25,7 +25,7 @@ export interface EvalFlags {
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
-  const checkpoint = loadCheckpoint<MlpConfig | ModelSpec>(flags.load);
+  const checkpoint = loadCheckpoint<MlpConfig | NetworkSpec>(flags.load);
   const { config } = checkpoint;
   const model = rebuild(config, checkpoint.stateDict, flags.load);
   const stored = checkpoint.metadata.dataset;
@@ -34,10 +34,10 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   const bar = downloadProgress();
   const files = await locateDataset(dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
   bar.stop();
-  // As in training: flat rows of pixels for the MLP, [N, 1, rows, cols] for a model spec.
-  const testSet = readSplit(files.testImages, files.testLabels, { flatten: !isModelSpec(config) });
+  // As in training: flat rows of pixels for the MLP, [N, 1, rows, cols] for a network spec.
+  const testSet = readSplit(files.testImages, files.testLabels, { flatten: !isNetworkSpec(config) });
   const sampleShape = testSet.tensors[0].shape.slice(1);
-  if (isModelSpec(config)) summarizeFor(model, sampleShape, `${flags.load}: the stored model`);
+  if (isNetworkSpec(config)) summarizeFor(model, sampleShape, `${flags.load}: the stored model`);
   else if (sampleShape[0] !== config.inputSize) {
     throw new UsageError(`${flags.load}: the model takes ${config.inputSize} inputs but the images in ${files.testImages} have ${sampleShape[0]} pixels`);
   }
@@ -61,14 +61,14 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   }
 }
 
-/** A config written for a --model network (an object with "layers"), not for the default MLP. */
-function isModelSpec(config: unknown): config is ModelSpec {
-  return config !== null && typeof config === 'object' && 'layers' in config;
+/** A config written for a --model network (an object with "layers", or a layer's "type"), not for the default MLP. */
+function isNetworkSpec(config: unknown): config is NetworkSpec {
+  return config !== null && typeof config === 'object' && ('layers' in config || 'type' in config);
 }
 
 /** The model a checkpoint describes, or a one-line error naming the file and what is wrong with it. */
-function rebuild(config: MlpConfig | ModelSpec, stateDict: Record<string, Tensor>, file: string): Module {
-  const model = isModelSpec(config) ? rebuildSpec(config, file) : rebuildMlp(config, file);
+function rebuild(config: MlpConfig | NetworkSpec, stateDict: Record<string, Tensor>, file: string): Module {
+  const model = isNetworkSpec(config) ? rebuildSpec(config, file) : rebuildMlp(config, file);
   // Buffers may be integers (BatchNorm's num_batches_tracked); parameters may not.
   const parameters = new Set([...model.namedParameters('', false)].map(([name]) => name));
   const wrongType = Object.entries(stateDict).find(([name, t]) => t.dtype === 'int32' && parameters.has(name));
@@ -81,9 +81,9 @@ function rebuild(config: MlpConfig | ModelSpec, stateDict: Record<string, Tensor
   return model;
 }
 
-function rebuildSpec(spec: ModelSpec, file: string): Module {
+function rebuildSpec(spec: NetworkSpec, file: string): Module {
   try {
-    return buildModel(spec);
+    return buildNetwork(spec);
   } catch (error) {
     throw new UsageError(`${file}: the stored model spec is not valid: ${(error as Error).message}`);
   }

@@ -11,7 +11,8 @@ import { UsageError } from './errors.js';
 import { evalCommand, type EvalFlags } from './eval.js';
 import { DEFAULT_MLP, MODEL_NAMES } from './models.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizer-flags.js';
-import { integer, number, shape, sizeList } from './parse.js';
+import { countOrInfinity, integer, number, shape, sizeList } from './parse.js';
+import { DEFAULT_STATE_SIZE } from './sequence-models.js';
 import { summaryCommand, type SummaryFlags } from './summary.js';
 import { trainCommand, type TrainFlags } from './train.js';
 
@@ -20,31 +21,43 @@ const program = new Command('nabla')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `nabla: ${message}` : message) });
 
-const MODEL_HELP = `the network: ${MODEL_NAMES.join(' or ')} (built in; mlp is the default network) or a JSON model file ({ "layers": [...] })`;
+const MODEL_HELP = `the network: ${MODEL_NAMES.slice(0, -1).join(', ')} or ${MODEL_NAMES.at(-1)} (built in; mlp is the default network; ` +
+  'the recurrent ones read each image row by row, as 28 steps of 28 pixels) or a JSON model file ({ "layers": [...] })';
+const STACKED = '(--model rnn, gru, lstm)';
 
 /** The long flags given on the command line rather than defaulted. */
 const givenFlags = (command: Command) =>
   command.options.filter((o) => command.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long ?? '');
+
+/** The recurrent networks' flags but --hidden and --truncate, which train and summary share. */
+const recurrentOptions = (command: Command) =>
+  command
+    .option('--layers <n>', `stacked recurrent layers ${STACKED}`, integer(1), 1)
+    .option('--bidirectional', `run the recurrent layers both ways; the classifier reads both last states ${STACKED}`, false)
+    .addOption(new Option('--attention-k <k>', "past states each step attends to, or 'inf' for all of them (--model attention-rnn)").argParser(countOrInfinity).default(2));
 
 const dataOptions = (command: Command) =>
   command
     .option('--data-dir <dir>', 'directory holding the IDX files (in DIR/<dataset>/ or DIR); default: $NABLA_DATA_DIR, the cache, installed copies, then a download')
     .option('--no-download', 'never download; fail if the dataset is not found locally');
 
-dataOptions(
-  program
-    .command('train')
-    .description('Train a multilayer perceptron (or the --model network); progress on stderr, results on stdout.')
-    .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('mnist')),
+recurrentOptions(
+  dataOptions(
+    program
+      .command('train')
+      .description('Train a multilayer perceptron (or the --model network); progress on stderr, results on stdout.')
+      .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('mnist')),
+  )
+    .option('--model <name|file>', `${MODEL_HELP}, trained on images as [N, 1, H, W], instead of the MLP of --hidden, --activation, --dropout and --init`)
+    .addOption(new Option('--hidden <sizes>', `hidden layer sizes, comma-separated (empty for none); for a recurrent --model, the state size (${DEFAULT_STATE_SIZE})`).argParser(sizeList).default([...DEFAULT_MLP.hiddenSizes], DEFAULT_MLP.hiddenSizes.join(','))),
 )
-  .option('--model <name|file>', `${MODEL_HELP}, trained on images as [N, 1, H, W], instead of the MLP of --hidden, --activation, --dropout and --init`)
-  .addOption(new Option('--hidden <sizes>', 'hidden layer sizes, comma-separated (empty for none)').argParser(sizeList).default([...DEFAULT_MLP.hiddenSizes], DEFAULT_MLP.hiddenSizes.join(',')))
+  .option('--truncate <steps>', `truncated backpropagation through time: detach the state every <steps> steps ${STACKED}`, integer(1))
   .addOption(new Option('--activation <name>', 'hidden-layer activation').choices(ACTIVATION_NAMES).default(DEFAULT_MLP.activation))
   .option('--dropout <p>', 'dropout probability after each hidden activation', number(0, 1, { inclusiveMax: false }), 0)
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
   .addOption(new Option('--loss <name>', 'loss (cross-entropy and mse on the softmax output, bce on per-class sigmoids)').choices(LOSS_NAMES).default('cross-entropy'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))
-  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu, for --model its first activation; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
+  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu, for --model its first activation, 0.1 for the recurrent ones, 0.03 for attention-rnn; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
   .option('--momentum <m>', 'SGD momentum', number(0), 0.9)
   .option('--dampening <d>', 'SGD dampening (equal to momentum gives the running-average form)', number(0, 1), 0)
   .option('--nesterov', 'SGD with Nesterov momentum', false)
@@ -56,7 +69,7 @@ dataOptions(
   .option('--step-size <epochs>', 'epochs between decays for --schedule step', integer(1), 5)
   .option('--gamma <g>', 'decay factor for --schedule step', number(0), 0.1)
   .option('--warmup <epochs>', 'epochs of linear learning-rate warm-up', integer(0), 0)
-  .option('--clip-norm <n>', 'clip gradients to this global L2 norm', number(0, Infinity, { inclusiveMin: false }))
+  .option('--clip-norm <n>', 'clip gradients to this global L2 norm (default: none; 1 for a recurrent --model)', number(0, Infinity, { inclusiveMin: false }))
   .option('--epochs <n>', 'passes over the training data', integer(1), 10)
   .option('--train-samples <n>', 'use only the first n training samples, before the validation split (quick experiments)', integer(1))
   .option('--batch-size <n>', 'samples per mini-batch', integer(1), 100)
@@ -77,13 +90,16 @@ dataOptions(
   .option('--json', 'print one JSON object on stdout, nothing else', false)
   .action((flags: EvalFlags) => evalCommand(flags));
 
-program
-  .command('summary')
-  .description('Show a network layer by layer: output shapes, parameter counts with their formulas, multiply-adds and activation memory.')
-  .option('--model <name|file>', MODEL_HELP, 'mlp')
-  .addOption(new Option('--input-shape <shape>', 'shape of one input sample, comma-separated (C,H,W for images)').argParser(shape).default([1, 28, 28], '1,28,28'))
+recurrentOptions(
+  program
+    .command('summary')
+    .description('Show a network layer by layer: output shapes, parameter counts with their formulas, multiply-adds and activation memory.')
+    .option('--model <name|file>', MODEL_HELP, 'mlp')
+    .addOption(new Option('--input-shape <shape>', 'shape of one input sample, comma-separated (C,H,W for images)').argParser(shape).default([1, 28, 28], '1,28,28'))
+    .option('--hidden <size>', `the state size of a recurrent --model (${DEFAULT_STATE_SIZE})`, integer(1)),
+)
   .option('--json', 'print one JSON object on stdout instead of the table', false)
-  .action((flags: SummaryFlags) => summaryCommand(flags));
+  .action((flags: SummaryFlags, command: Command) => summaryCommand(flags, givenFlags(command)));
 
 const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
 

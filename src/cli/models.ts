@@ -1,15 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { sizeOf } from '../base/shape.js';
 import { LeakyReLU, ReLU, Sigmoid, Tanh } from '../nn/layers/activations.js';
+import { SEQUENCE_CELLS } from '../nn/layers/sequence-classifier.js';
 import { LENET } from '../nn/lenet.js';
 import type { MlpActivation } from '../nn/mlp.js';
-import { buildModel, type LayerSpec, type ModelSpec } from '../nn/model-spec.js';
+import { buildModel, type LayerSpec, type ModelSpec, type NetworkSpec } from '../nn/model-spec.js';
 import type { Module } from '../nn/module.js';
 import { type ModelSummary, summarize } from '../nn/summary.js';
 import { UsageError } from './errors.js';
+import { DEFAULT_STATE_SIZE, isSequenceModel, sequenceSpec, type SequenceOptions } from './sequence-models.js';
 
 /** The networks --model knows by name; anything else is a JSON model file. */
-export const MODEL_NAMES = ['lenet', 'mlp'] as const;
+export const MODEL_NAMES = ['lenet', 'mlp', ...SEQUENCE_CELLS] as const;
+
+/** The recurrent networks' configuration without any of their flags. */
+export const DEFAULT_SEQUENCE: Readonly<SequenceOptions> = { stateSize: DEFAULT_STATE_SIZE, layers: 1, bidirectional: false, attentionK: 2 };
 
 /** The default network: the MLP that `nabla train` builds without --model, and --model mlp. */
 export const DEFAULT_MLP = { hiddenSizes: [40, 30, 20], activation: 'sigmoid' } as const;
@@ -17,17 +22,22 @@ export const DEFAULT_MLP = { hiddenSizes: [40, 30, 20], activation: 'sigmoid' } 
 export interface ModelChoice {
   /** What --model said: a built-in name or a file. */
   label: string;
-  /** The spec for samples of `sampleShape` (the mlp's first Linear takes all of their values). */
-  spec(sampleShape: readonly number[]): ModelSpec;
+  /**
+   * The spec for samples of `sampleShape` (the mlp's first Linear takes all of their values, a
+   * recurrent network reads its rows as steps): a model spec, or for the recurrent networks the
+   * spec of the one SequenceClassifier layer that is the whole model.
+   */
+  spec(sampleShape: readonly number[]): NetworkSpec;
 }
 
 /**
- * The network `--model value` names. A file is read and checked (by building it) at once, so a bad
- * spec is refused before any data is loaded.
+ * The network `--model value` names, the recurrent ones configured by `sequence`. A file is read and
+ * checked (by building it) at once, so a bad spec is refused before any data is loaded.
  */
-export function modelChoice(value: string): ModelChoice {
+export function modelChoice(value: string, sequence: Readonly<SequenceOptions> = DEFAULT_SEQUENCE): ModelChoice {
   if (value === 'lenet') return { label: value, spec: () => LENET };
   if (value === 'mlp') return { label: value, spec: (shape) => defaultMlpSpec(sizeOf(shape)) };
+  if (isSequenceModel(value)) return { label: value, spec: (shape) => sequenceSpec(value, sequence, shape) };
   let text: string;
   try {
     text = readFileSync(value, 'utf8');

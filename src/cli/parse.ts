@@ -22,6 +22,13 @@ export function number(min: number, max = Infinity, { inclusiveMin = true, inclu
   };
 }
 
+/** A non-negative integer, or 'inf' for Infinity. */
+export function countOrInfinity(value: string): number {
+  if (value.trim() === 'inf') return Infinity;
+  if (!/^\s*\d+\s*$/.test(value)) throw new InvalidArgumentError(`expected an integer >= 0 or 'inf', got '${value}'.`);
+  return Number(value);
+}
+
 /** A comma-separated list of positive integers; an empty string is an empty list. */
 export function sizeList(value: string): number[] {
   if (value.trim() === '') return [];

@@ -10,7 +10,7 @@ import { saveModel } from '../io/checkpoint.js';
 import type { InitName } from '../nn/init.js';
 import type { LossName } from '../nn/losses.js';
 import { mlp, mlpActivation, type ActivationName, type MlpActivation, type MlpConfig } from '../nn/mlp.js';
-import { buildModel, type ModelSpec } from '../nn/model-spec.js';
+import { buildNetwork, type NetworkSpec } from '../nn/model-spec.js';
 import type { Module } from '../nn/module.js';
 import { Generator, manualSeed } from '../tensor/random.js';
 import { type EpochRecord, fit, TrainingDivergedError } from '../train/fit.js';
@@ -21,6 +21,7 @@ import { leadingActivation, modelChoice, summarizeFor } from './models.js';
 import { epochProgressBar } from './progress.js';
 import { buildOptimizer, buildScheduler, checkOptimizerFlags, defaultLearningRate, type OptimizerFlags } from './optimizer-flags.js';
 import { formatPercent, layerTable, metricsTable } from './report.js';
+import { checkSequenceFlags, isSequenceModel, SEQUENCE_CLIP_NORM, SEQUENCE_SGD_LR, stateSize } from './sequence-models.js';
 
 export interface TrainFlags extends OptimizerFlags {
   /** A built-in network or a JSON model file instead of the MLP of --hidden, --activation, --dropout and --init. */
@@ -28,7 +29,13 @@ export interface TrainFlags extends OptimizerFlags {
   dataset: DatasetName;
   dataDir?: string;
   download: boolean;
+  /** The MLP's hidden sizes, or with a recurrent --model its one state size. */
   hidden: number[];
+  /** The recurrent --model networks' flags (see sequence-models.ts). */
+  layers: number;
+  bidirectional: boolean;
+  attentionK: number;
+  truncate?: number;
   activation: ActivationName;
   dropout: number;
   init: InitName;
@@ -43,7 +50,7 @@ export interface TrainFlags extends OptimizerFlags {
   save?: string;
 }
 
-/** The flags that shape the default MLP, which a --model network does not have. */
+/** The flags that shape the default MLP, which a --model network does not have (a recurrent one takes --hidden, as its state size). */
 const MLP_FLAGS = ['--hidden', '--activation', '--dropout', '--init'];
 
 /** `given`: the flags on the command line (not defaulted), to refuse MLP flags next to --model. */
@@ -51,11 +58,14 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
   const say = (line: string) => process.stderr.write(line + '\n');
   const emit = (record: object) => process.stdout.write(JSON.stringify(record) + '\n');
   checkOptimizerFlags(flags, flags.epochs);
-  const mlpFlags = given.filter((flag) => MLP_FLAGS.includes(flag));
+  checkSequenceFlags(flags.model, given);
+  const recurrent = isSequenceModel(flags.model) ? flags.model : null;
+  const mlpFlags = given.filter((flag) => MLP_FLAGS.includes(flag) && !(recurrent !== null && flag === '--hidden'));
   if (flags.model !== undefined && mlpFlags.length > 0) {
     throw new UsageError(`${mlpFlags.join(', ')} shape${mlpFlags.length === 1 ? 's' : ''} the default MLP and cannot be combined with --model ${flags.model}, which defines the whole network`);
   }
-  const choice = flags.model === undefined ? null : modelChoice(flags.model);
+  const sequence = recurrent === null ? undefined : { ...flags, stateSize: stateSize(recurrent, flags.hidden, given) };
+  const choice = flags.model === undefined ? null : modelChoice(flags.model, sequence);
   if (flags.dropout > 0 && flags.hidden.length === 0) throw new UsageError('--dropout applies after hidden layers, and --hidden is empty');
   if (flags.save !== undefined) await checkWritable(flags.save);
   manualSeed(flags.seed);
@@ -77,8 +87,8 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
     throw new DataError(`${data.files.testImages}: test images ${test} but the training images in ${data.files.trainImages} ${training}`);
   }
   let model: Module;
-  // What checkpoints store to rebuild the model: the MLP's config, or the model spec.
-  let config: MlpConfig | ModelSpec;
+  // What checkpoints store to rebuild the model: the MLP's config, or the network's spec.
+  let config: MlpConfig | NetworkSpec;
   let activation: MlpActivation;
   if (choice === null) {
     // The flag says 'leaky-relu'; the config (stored in checkpoints) uses the library's name, 'leakyRelu'.
@@ -87,7 +97,7 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
     model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
   } else {
     config = choice.spec(sampleShape);
-    model = buildModel(config, { generator: new Generator(flags.seed) });
+    model = buildNetwork(config, { generator: new Generator(flags.seed) });
     activation = leadingActivation(model);
   }
   const summary = summarizeFor(model, sampleShape, choice === null ? 'the MLP' : `--model ${choice.label}`);
@@ -95,12 +105,15 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
   if (choice !== null && (summary.outputShape.length !== 2 || summary.outputShape[1] !== classes)) {
     throw new UsageError(`--model ${choice.label} gives outputs of shape [${summary.outputShape.join(', ')}], but ${flags.dataset} has ${classes} classes: the last layer must give [N, ${classes}]`);
   }
-  const optimizer = buildOptimizer(model.parameters(), { ...flags, lr: flags.lr ?? defaultLearningRate(flags.optimizer, activation) });
+  const clipNorm = flags.clipNorm ?? (recurrent === null ? undefined : SEQUENCE_CLIP_NORM);
+  const lr = flags.lr ?? (recurrent !== null && flags.optimizer === 'sgd' ? SEQUENCE_SGD_LR[recurrent] : defaultLearningRate(flags.optimizer, activation));
+  const optimizer = buildOptimizer(model.parameters(), { ...flags, lr });
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
   if (!flags.json) {
     say(layerTable(summary, process.stderr));
     const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
-    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}; ${getBackend().name} backend`);
+    const clip = clipNorm === undefined ? '' : `, clip-norm ${clipNorm}`;
+    say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}${clip}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}; ${getBackend().name} backend`);
   }
 
   const progress = flags.json ? null : epochProgressBar(flags.epochs);
@@ -111,7 +124,7 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
       loss: objective(flags.loss),
       optimizer,
       scheduler,
-      clipGradNorm: flags.clipNorm,
+      clipGradNorm: clipNorm,
       train,
       validation,
       test: data.test,

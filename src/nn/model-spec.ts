@@ -8,6 +8,7 @@ import { Linear } from './layers/linear.js';
 import { ParallelSum } from './layers/parallel-sum.js';
 import { AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool, MaxPool1d, MaxPool2d } from './layers/pool.js';
 import { Residual } from './layers/residual.js';
+import { SequenceClassifier, type SequenceCell } from './layers/sequence-classifier.js';
 import { Sequential } from './layers/sequential.js';
 import type { Module } from './module.js';
 
@@ -26,6 +27,9 @@ export interface LayerSpec {
 export interface ModelSpec {
   layers: LayerSpec[];
 }
+
+/** What describes a whole network: a model spec, or the spec of the one layer that is the model (see buildNetwork). */
+export type NetworkSpec = ModelSpec | LayerSpec;
 
 export interface BuildModelOptions {
   /** Draws the initial weights and the dropout masks (default: the global generator). */
@@ -100,6 +104,16 @@ const LAYERS: Readonly<Record<string, LayerType>> = {
       a.projection === undefined ? null : buildLayers(a.projection, `${path}.projection`, generator),
     ),
   },
+  SequenceClassifier: {
+    required: ['cell', 'input_size', 'hidden_size', 'num_classes'],
+    optional: ['num_layers', 'bidirectional', 'k', 'truncate'],
+    // JSON has no Infinity: AttentionRNN(inf) is "k": "inf".
+    build: (a, options, generator) => new SequenceClassifier(a.cell as SequenceCell, a.input_size as number, a.hidden_size as number, a.num_classes as number, {
+      ...options,
+      ...(a.k === 'inf' ? { k: Infinity } : {}),
+      generator,
+    }),
+  },
   ParallelSum: {
     required: ['branches'],
     optional: [],
@@ -129,6 +143,18 @@ export function buildModel(spec: unknown, options: BuildModelOptions = {}): Sequ
   const unknown = Object.keys(spec).find((key) => key !== 'layers');
   if (unknown !== undefined) throw new ModelSpecError(`model spec: unknown key "${unknown}"; a spec has only "layers"${didYouMean(unknown, ['layers'])}`);
   return buildLayers((spec as { layers?: unknown }).layers, 'layers', generator);
+}
+
+/**
+ * The network a model spec describes (buildModel), or, for the spec of one layer such as
+ * `{ "type": "SequenceClassifier", "cell": "lstm", ... }`, that layer alone: its parameters then have
+ * the layer's own names (`rnn.weight_ih_l0`, `fc.weight`), as the same PyTorch module's state dict,
+ * without the `0.` a Sequential puts before them. Errors name such a layer `model`.
+ */
+export function buildNetwork(spec: unknown, options: BuildModelOptions = {}): Module {
+  if (spec === null || typeof spec !== 'object' || !('type' in spec)) return buildModel(spec, options);
+  const { generator = defaultGenerator } = checkOptions(options, ['generator'], 'buildNetwork');
+  return buildLayer(spec, 'model', generator);
 }
 
 function buildLayers(layers: unknown, path: string, generator: Generator): Sequential {

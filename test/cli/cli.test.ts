@@ -33,7 +33,7 @@ import {
 } from './helpers.js';
 
 const TRAIN_FLAGS = [
-  '--model', '--dataset', '--data-dir', '--no-download', '--hidden', '--activation', '--dropout', '--init', '--loss', '--optimizer', '--lr',
+  '--model', '--dataset', '--data-dir', '--no-download', '--hidden', '--layers', '--bidirectional', '--attention-k', '--truncate', '--activation', '--dropout', '--init', '--loss', '--optimizer', '--lr',
   '--momentum', '--dampening', '--nesterov', '--weight-decay', '--beta1', '--beta2', '--eps', '--schedule', '--step-size',
   '--gamma', '--warmup', '--clip-norm', '--epochs', '--train-samples', '--batch-size', '--val-split', '--seed', '--json', '--save',
 ];

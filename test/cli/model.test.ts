@@ -58,7 +58,7 @@ describe('nabla summary', () => {
     const r = await cli(['summary', '--help']);
     expectSuccess(r);
     for (const flag of ['--model', '--input-shape', '--json']) expect(r.stdout, flag).toContain(flag);
-    expect(r.stdout).toMatch(/lenet or mlp/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('lenet, mlp, rnn, gru, lstm, gated-rnn or attention-rnn');
   });
 
   it('--model lenet: every layer with its formula, then the totals (61,706 parameters)', async () => {
@@ -135,7 +135,7 @@ describe('nabla summary', () => {
   it('bad input: one error line naming the problem', async () => {
     const misspelt = modelFile('misspelt.json', { layers: [{ type: 'Residual', body: [{ type: 'Conv2d', in_channels: 1, out_channels: 2, kernal_size: 3 }] }] });
     const cases: [string[], RegExp][] = [
-      [['summary', '--model', 'resnet'], /--model resnet: cannot read the model file \(ENOENT\) \(not a built-in model either: lenet, mlp\)/],
+      [['summary', '--model', 'resnet'], /--model resnet: cannot read the model file \(ENOENT\) \(not a built-in model either: lenet, mlp, rnn, gru, lstm, gated-rnn, attention-rnn\)/],
       [['summary', '--model', join(tmp, 'missing.json')], /missing\.json: cannot read the model file \(ENOENT\)$/],
       [['summary', '--model', modelFile('broken.json', '{ "layers": [')], /broken\.json: not valid JSON/],
       [['summary', '--model', misspelt], /misspelt\.json: layers\[0\]\.body\[0\]: unknown argument "kernal_size" .*did you mean "kernel_size"\?/],

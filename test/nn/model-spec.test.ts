@@ -65,7 +65,7 @@ describe('buildModel: layers and their PyTorch arguments', () => {
     expect([...nb.LAYER_TYPES].sort()).toEqual([
       'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AvgPool1d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'Conv1d', 'Conv2d', 'ConvTranspose1d', 'ConvTranspose2d',
       'Dropout', 'Dropout2d', 'Flatten', 'GlobalAvgPool', 'Identity', 'LeakyReLU', 'Linear', 'LogSoftmax', 'MaxPool1d', 'MaxPool2d', 'ParallelSum', 'ReLU',
-      'Residual', 'Sigmoid', 'Softmax', 'Tanh',
+      'Residual', 'SequenceClassifier', 'Sigmoid', 'Softmax', 'Tanh',
     ]);
   });
 

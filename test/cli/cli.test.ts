@@ -5,8 +5,7 @@
  * Runs that need real accuracy or the full test set read ../shared/datasets; runs that only need the
  * CLI to work use a small data directory written from the real files into a temp directory.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
@@ -26,10 +25,10 @@ import {
   head,
   idxBytes,
   jsonLines,
+  makeSandbox,
   readIdx,
   readSafetensorsHeader,
-  removeSandboxCache,
-  writeSubset,
+  removeSandbox,
 } from './helpers.js';
 
 const TRAIN_FLAGS = [
@@ -105,16 +104,10 @@ let tiny: string;
 
 beforeAll(() => {
   assertBuilt();
-  tmp = mkdtempSync(join(tmpdir(), 'nabla-cli-test-'));
-  tiny = join(tmp, 'tiny');
-  writeSubset(tiny, 'fashion-mnist', 300, 200);
-  writeSubset(tiny, 'mnist', 300, 200);
+  ({ tmp, tiny } = makeSandbox('nabla-cli-test-', ['fashion-mnist', 'mnist']));
 });
 
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-  removeSandboxCache();
-});
+afterAll(() => removeSandbox(tmp));
 
 const TINY = ['--train-samples', '200', '--epochs', '2', '--val-split', '0.1', '--batch-size', '50'];
 

@@ -198,3 +198,20 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
   const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, unknown>;
   return { headerLength, header, fileSize: bytes.length };
 }
+
+/**
+ * A temporary folder for one test file, with 300 train and 200 test samples of each of `datasets`
+ * (raw IDX, which runs load in milliseconds) under `tiny`.
+ */
+export function makeSandbox(prefix: string, datasets: readonly ('mnist' | 'fashion-mnist')[]): { tmp: string; tiny: string } {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  const tiny = join(tmp, 'tiny');
+  for (const name of datasets) writeSubset(tiny, name, 300, 200);
+  return { tmp, tiny };
+}
+
+/** Removes a sandbox and the shared download cache. */
+export function removeSandbox(tmp: string | undefined): void {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  removeSandboxCache();
+}

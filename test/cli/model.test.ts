@@ -2,12 +2,11 @@
  * `nabla summary` and `nabla train/eval --model`: built-in networks (lenet, mlp) and JSON model
  * files, run as a user would (build first: `npm run build`, which `npm test` does in pretest).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LENET } from '../../src/index.js';
-import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, readSafetensorsHeader, removeSandboxCache, REPO_ROOT, writeSubset } from './helpers.js';
+import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, makeSandbox, readSafetensorsHeader, removeSandbox, REPO_ROOT } from './helpers.js';
 
 type Row = Record<string, unknown>;
 
@@ -41,15 +40,10 @@ async function summaryJson(args: string[]): Promise<Row> {
 
 beforeAll(() => {
   assertBuilt();
-  tmp = mkdtempSync(join(tmpdir(), 'nabla-cli-model-'));
-  tiny = join(tmp, 'tiny');
-  writeSubset(tiny, 'mnist', 300, 200);
+  ({ tmp, tiny } = makeSandbox('nabla-cli-model-', ['mnist']));
 });
 
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-  removeSandboxCache();
-});
+afterAll(() => removeSandbox(tmp));
 
 describe('nabla summary', () => {
   it('is listed by --help, with its flags', async () => {

@@ -2,11 +2,9 @@
  * The recurrent networks of `nabla train/summary --model rnn|gru|lstm|gated-rnn|attention-rnn` and
  * their checkpoints, run as a user would (build first: `npm run build`, which `npm test` does in pretest).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, readSafetensorsHeader, removeSandboxCache, writeSubset } from './helpers.js';
+import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, makeSandbox, readSafetensorsHeader, removeSandbox } from './helpers.js';
 
 type Row = Record<string, unknown>;
 
@@ -16,15 +14,10 @@ let tiny: string;
 
 beforeAll(() => {
   assertBuilt();
-  tmp = mkdtempSync(join(tmpdir(), 'nabla-cli-sequence-'));
-  tiny = join(tmp, 'tiny');
-  writeSubset(tiny, 'fashion-mnist', 300, 200);
+  ({ tmp, tiny } = makeSandbox('nabla-cli-sequence-', ['fashion-mnist']));
 });
 
-afterAll(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-  removeSandboxCache();
-});
+afterAll(() => removeSandbox(tmp));
 
 const MODELS = ['rnn', 'gru', 'lstm', 'gated-rnn', 'attention-rnn'] as const;
 

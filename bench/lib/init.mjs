@@ -74,3 +74,10 @@ export function scoreLogits(logits, labels, classes = 10) {
   }
   return { lossSum, correct };
 }
+
+/** How many of the predicted classes equal the labels (position by position). */
+export function countMatches(predicted, labels) {
+  let correct = 0;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
+  return correct;
+}

@@ -12,7 +12,7 @@
 // So each step consumes the old parameters, velocities and the batch, and returns new ones.
 import { readFileSync } from 'node:fs';
 import { loadSafetensors } from '../../dist/index.js';
-import { LENET_PARAMS, pytorchDefaultBound, RNN_HIDDEN, RNN_INPUT, RNN_PARAMS, RNN_STEPS, rnnBound, uniformBound } from './init.mjs';
+import { LENET_PARAMS, pytorchDefaultBound, RNN_HIDDEN, RNN_INPUT, RNN_PARAMS, RNN_STEPS, rnnBound, uniformBound, countMatches } from './init.mjs';
 
 /** jax-js on its wasm backend and its version, or null after a note (not installed, no wasm backend). */
 async function loadJax(log) {
@@ -85,9 +85,7 @@ export async function setupJax({ sizes, lr, momentum, seed, log, activation = 's
   const predict = jit((params, x) => np.argmax(forward(params, x), -1));
   const countCorrect = (x, y) => {
     const predicted = predict(tree.ref(params), np.array(x.data, { shape: x.shape })).dataSync(); // dataSync consumes
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
-    return correct;
+    return countMatches(predicted, y.data);
   };
   const finish = () => {
     trainStep.dispose();
@@ -171,9 +169,7 @@ export async function setupJaxLenet({ lr, momentum, seed, log, weightsFile }) {
   const countCorrect = (x, y) => {
     const predicted = predict(tree.ref(params), batch(x)).dataSync();
     const labels = y.dataSync();
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
-    return correct;
+    return countMatches(predicted, labels);
   };
   const finish = () => {
     trainStep.dispose();
@@ -250,9 +246,7 @@ export async function setupJaxRnn({ lr, momentum, seed, clip, log, weightsFile }
   const countCorrect = (x, y) => {
     const predicted = predict(tree.ref(state), np.array(x.dataSync(), { shape: x.shape })).dataSync();
     const labels = y.dataSync();
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
-    return correct;
+    return countMatches(predicted, labels);
   };
   const finish = () => {
     trainStep.dispose();

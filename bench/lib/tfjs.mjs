@@ -9,7 +9,7 @@
 // (or he-uniform, nabla's 'kaiming-uniform', for the relu network).
 import { register } from 'node:module';
 import { loadSafetensors } from '../../dist/index.js';
-import { LENET_PARAMS, pytorchDefaultBound, RNN_HIDDEN, RNN_INPUT, RNN_PARAMS, RNN_STEPS, rnnBound, uniformBound } from './init.mjs';
+import { LENET_PARAMS, pytorchDefaultBound, RNN_HIDDEN, RNN_INPUT, RNN_PARAMS, RNN_STEPS, rnnBound, uniformBound, countMatches } from './init.mjs';
 
 const TF_RESOLVE_HOOK = `export async function resolve(spec, ctx, next) {
   try { return await next(spec, ctx); } catch (err) {
@@ -99,9 +99,7 @@ export async function setupTfjs({ sizes, lr, momentum, seed, log, activation = '
   /** How many rows of x the model classifies as y. */
   const countCorrect = (x, y) => {
     const predicted = tf.tidy(() => tf.argMax(forward(tf.tensor2d(x.data, x.shape)), 1).dataSync());
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === y.data[i]) correct++;
-    return correct;
+    return countMatches(predicted, y.data);
   };
   const finish = () => {
     for (const { w, b } of layers) { w.dispose(); b.dispose(); }
@@ -171,9 +169,7 @@ export async function setupTfjsLenet({ lr, momentum, seed, log, weightsFile }) {
   const countCorrect = (x, y) => {
     const predicted = tf.tidy(() => tf.argMax(forward(images(x)), 1).dataSync());
     const labels = y.dataSync();
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
-    return correct;
+    return countMatches(predicted, labels);
   };
   const finish = () => {
     for (const t of Object.values(v)) t.dispose();
@@ -233,9 +229,7 @@ export async function setupTfjsRnn({ lr, momentum, seed, clip, log, weightsFile 
   const countCorrect = (x, y) => {
     const predicted = tf.tidy(() => tf.argMax(forward(tf.tensor2d(x.dataSync(), x.shape)), 1).dataSync());
     const labels = y.dataSync();
-    let correct = 0;
-    for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels[i]) correct++;
-    return correct;
+    return countMatches(predicted, labels);
   };
   const finish = () => {
     for (const t of Object.values(v)) t.dispose();

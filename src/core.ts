@@ -70,3 +70,6 @@ export { AttentionRNN, type AttentionRNNOptions } from './nn/layers/attention-rn
 // Recurrent image classifiers and the spec of a one-layer network (issue 13).
 export { SequenceClassifier, SEQUENCE_CELLS, type SequenceCell, type SequenceClassifierOptions } from './nn/layers/sequence-classifier.js';
 export { buildNetwork, type NetworkSpec } from './nn/model-spec.js';
+// Functional Jacobians: grad, vjp, jvp, jacobian, and gradients (torch.autograd.grad) (issue 14).
+export { enableGrad, gradients, type BackwardOptions } from './autograd/graph.js';
+export { grad, vjp, jvp, jacobian, type FunctionalOptions, type GradOptions } from './autograd/functional.js';

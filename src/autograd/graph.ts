@@ -21,8 +21,13 @@ export interface GradFn {
 }
 
 export interface BackwardOptions {
-  /** Keep the graph's saved tensors, so that backward() can run through it again (default false). */
+  /** Keep the graph's saved tensors, so that backward() can run through it again (default: createGraph). */
   retainGraph?: boolean;
+  /**
+   * Record the backward rules as operations, so that the gradients are themselves differentiable
+   * (PyTorch's create_graph): second derivatives, Hessians, Jacobian-vector products (default false).
+   */
+  createGraph?: boolean;
 }
 
 /** What a node's gradFn becomes after backward() released its saved tensors. */
@@ -50,8 +55,17 @@ export function isGradEnabled(): boolean {
  * code only: the recording switch cannot follow an async function across its awaits.
  */
 export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn, 'noGrad');
+}
+
+/** Runs `fn` with recording on, even inside noGrad (PyTorch's enable_grad). Synchronous code only. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn, 'enableGrad');
+}
+
+function withGradMode<T>(enabled: boolean, fn: () => T, owner: string): T {
   const previous = gradEnabled;
-  gradEnabled = false;
+  gradEnabled = enabled;
   let result: T;
   try {
     result = fn();
@@ -59,7 +73,7 @@ export function noGrad<T>(fn: () => T): T {
     gradEnabled = previous;
   }
   if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-    throw new TypeError('noGrad: the function returned a Promise; noGrad covers synchronous code only (call it inside the async function, around the tensor work)');
+    throw new TypeError(`${owner}: the function returned a Promise; ${owner} covers synchronous code only (call it inside the async function, around the tensor work)`);
   }
   return result;
 }
@@ -78,66 +92,131 @@ export function record(output: Tensor, name: string, inputs: readonly Tensor[], 
  * node's gradient is complete before it is pushed to its inputs. Leaves accumulate into `.grad`.
  */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
-  const { retainGraph = false } = options;
+  propagate('backward', root, gradient, options, null);
+}
+
+/**
+ * The gradients of `root` with respect to `inputs` (leaves or not), returned instead of accumulated
+ * into `.grad`, as PyTorch's torch.autograd.grad: no tensor's .grad changes, and backward runs only
+ * through the part of the graph that leads to the inputs. null for an input that root does not depend on.
+ */
+export function gradients(root: Tensor, inputs: readonly Tensor[], gradient?: Tensor, options: BackwardOptions = {}): (Tensor | null)[] {
+  inputs.forEach((input, k) => {
+    if (!(input instanceof Tensor) || !input.requiresGrad) throw new Error(`gradients: input ${k} must be a tensor that requires grad, to take a gradient with respect to it`);
+  });
+  const found = propagate('gradients', root, gradient, options, new Set(inputs));
+  return inputs.map((input) => found.get(input) ?? null);
+}
+
+/** The engine behind backward (targets null: leaves accumulate into .grad) and gradients (the targets' gradients are returned). */
+function propagate(owner: string, root: Tensor, gradient: Tensor | undefined, options: BackwardOptions, targets: ReadonlySet<Tensor> | null): Map<Tensor, Tensor> {
+  const { createGraph = false, retainGraph = createGraph } = options;
   if (!root.requiresGrad) {
-    throw new Error('backward: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)');
+    throw new Error(`${owner}: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)`);
   }
   if (gradient === undefined) {
     if (root.size !== 1) {
-      throw new Error(`backward: gradient can be implicitly created only for a scalar output, but the output has shape ${formatShape(root.shape)}; pass the upstream gradient`);
+      throw new Error(`${owner}: gradient can be implicitly created only for a scalar output, but the output has shape ${formatShape(root.shape)}; pass the upstream gradient`);
     }
     gradient = Tensor.full(root.shape, 1, root.dtype, root.backend);
   } else if (!shapesEqual(gradient.shape, root.shape)) {
-    throw new Error(`backward: gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
+    throw new Error(`${owner}: gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`);
   }
   const order = topologicalOrder(root);
+  const reach = targets === null ? null : reaching(order, targets);
   const grads = new Map<Tensor, Tensor>([[root, gradient]]);
-  // Gradients the engine itself allocated: nothing else refers to them, so they may be added to in place.
+  const found = new Map<Tensor, Tensor>();
+  // Gradients the engine itself allocated: nothing else refers to them, so they may be added to in
+  // place. Not under createGraph, where every gradient may be part of the recorded graph.
   const owned = new Set<Tensor>();
-  noGrad(() => {
+  withGradMode(createGraph, () => {
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
       const g = grads.get(node);
       if (g === undefined) continue;
       grads.delete(node);
-      if (node.gradFn === null) {
-        node.grad = node.grad === null ? g.clone() : accumulate(node.grad, g);
+      if (targets?.has(node)) found.set(node, g);
+      const gradFn = node.gradFn;
+      if (gradFn === null) {
+        if (targets === null) node.grad = accumulateLeaf(node.grad, g, createGraph);
         continue;
       }
-      const gradFn = node.gradFn;
+      if (reach !== null && !gradFn.inputs.some((input) => reach.has(input))) continue;
       const inputGrads = gradFn.backward(g);
       // Dropping the closure frees everything the op saved: a loss kept in a list no longer holds its graph.
       if (!retainGraph) node.gradFn = released(gradFn.name);
       gradFn.inputs.forEach((input, k) => {
-        const raw = inputGrads[k];
-        if (raw === null || raw === undefined || !input.requiresGrad) return;
+        let raw = inputGrads[k];
+        if (raw === null || raw === undefined || !input.requiresGrad || (reach !== null && !reach.has(input))) return;
         const previous = grads.get(input);
         if (raw instanceof PartialGradient) {
-          let target = previous;
-          if (target === undefined || !owned.has(target)) {
-            target = previous === undefined ? Tensor.empty(input.shape, input.dtype, raw.value.backend) : previous.clone();
-            owned.add(target);
-            grads.set(input, target);
+          if (createGraph) raw = placed(raw, input.shape);
+          else {
+            let target = previous;
+            if (target === undefined || !owned.has(target)) {
+              target = previous === undefined ? Tensor.empty(input.shape, input.dtype, raw.value.backend) : previous.clone();
+              owned.add(target);
+              grads.set(input, target);
+            }
+            const value = raw.value.dtype === input.dtype ? raw.value : raw.value.to(input.dtype);
+            run({ ...raw.place, accumulate: true }, [value], [target]);
+            return;
           }
-          const value = raw.value.dtype === input.dtype ? raw.value : raw.value.to(input.dtype);
-          run({ ...raw.place, accumulate: true }, [value], [target]);
-          return;
+        }
+        if (createGraph && g.requiresGrad && !raw.requiresGrad) {
+          // A gradient is linear in g: one that does not depend on it was computed by raw kernels.
+          throw new Error(`${owner}: createGraph: the backward of '${gradFn.name}' is not differentiable (it computes the gradient of its input ${k} without recording), so higher derivatives through it are not available`);
         }
         // Mixed-precision ops (float32 * float64) give a gradient in the wider type; keep the input's.
         const ig = raw.dtype === input.dtype ? raw : raw.to(input.dtype);
         if (!shapesEqual(ig.shape, input.shape)) {
-          throw new Error(`backward: ${gradFn.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
+          throw new Error(`${owner}: ${gradFn.name} produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`);
         }
         if (previous === undefined) grads.set(input, ig);
         else if (owned.has(previous)) accumulate(previous, ig);
         else {
           const sum = previous.add(ig);
-          owned.add(sum);
+          if (!createGraph) owned.add(sum);
           grads.set(input, sum);
         }
       });
     }
-  });
+  }, owner);
+  return found;
+}
+
+/** A leaf's new .grad: added in place, unless the old one may be part of a recorded graph. */
+function accumulateLeaf(existing: Tensor | null, g: Tensor, createGraph: boolean): Tensor {
+  if (existing === null) return g.clone();
+  return createGraph || existing.requiresGrad ? existing.add(g) : accumulate(existing, g);
+}
+
+/** The nodes from which one of `targets` can be reached (themselves included): the only ones worth visiting. */
+function reaching(order: readonly Tensor[], targets: ReadonlySet<Tensor>): Set<Tensor> {
+  const reach = new Set<Tensor>();
+  // order lists every node after its inputs.
+  for (const node of order) {
+    if (targets.has(node) || node.gradFn?.inputs.some((input) => reach.has(input))) reach.add(node);
+  }
+  return reach;
+}
+
+/**
+ * A PartialGradient as a whole tensor of `shape`, for createGraph: zero but for the placed value,
+ * recorded so that its gradient (the same part taken back out) flows on to the value.
+ */
+function placed({ value, place }: PartialGradient, shape: readonly number[]): Tensor {
+  const out = Tensor.empty(shape, value.dtype, value.backend);
+  run({ ...place, accumulate: true }, [value], [out]);
+  return record(out, 'placeGradient', [value], (g) => [taken(g, place, value.shape)]);
+}
+
+/** The adjoint of placed: the part of g that `place` wrote to, as a tensor of the value's shape. */
+function taken(g: Tensor, place: CopyKernel, shape: readonly number[]): Tensor {
+  const out = Tensor.empty(shape, g.dtype, g.backend);
+  const back: CopyKernel = { ...place, srcOffset: place.dstOffset, srcStrides: place.dstStrides, dstOffset: place.srcOffset, dstStrides: place.srcStrides, accumulate: false };
+  run(back, [g], [out]);
+  return record(out, 'takeGradient', [g], (gOut) => [new PartialGradient(gOut, place)]);
 }
 
 function topologicalOrder(root: Tensor): Tensor[] {

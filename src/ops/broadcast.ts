@@ -1,3 +1,4 @@
+import { isGradEnabled } from '../autograd/graph.js';
 import type { BinaryOp } from '../backend/kernels.js';
 import type { DType } from '../base/dtype.js';
 import { broadcastShapes, type Shape, shapesEqual } from '../base/shape.js';
@@ -20,7 +21,7 @@ export function broadcastBinary(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType
   return out;
 }
 
-/** Sums a broadcast gradient back down to the shape of the input it came from. */
+/** Sums a broadcast gradient back down to the shape of the input it came from (a recorded sum when g requires grad, under createGraph). */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
@@ -28,6 +29,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < g.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   }
+  if (g.requiresGrad && isGradEnabled()) return g.sum(axes, true).reshape(shape);
   const out = Tensor.empty(shape, g.dtype, g.backend);
   run({ op: 'reduce', fn: 'sum', shape: g.shape, axes }, [g], [out]);
   return out;

@@ -1,8 +1,9 @@
-import { record } from '../autograd/graph.js';
+import { isGradEnabled, record } from '../autograd/graph.js';
 import type { Activation, UnaryOp } from '../backend/kernels.js';
 import { floatTypeOf } from '../base/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
+import { gt, where } from './compare.js';
 
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
@@ -16,8 +17,21 @@ function unaryOp(op: UnaryOp, x: Tensor, rule: UnaryRule | null, param?: number)
   return record(out, op, [x], (g) => [rule(g, x, out)]);
 }
 
-/** g * f'(x) for an activation, computed by the backend from its output `y`. */
+/**
+ * g * f'(x) for an activation, computed by the backend from its output `y` (or input: their signs
+ * agree); from recorded ops while recording is on (backward with createGraph), so that it can be
+ * differentiated again.
+ */
 export function activationBackward(activation: Activation, g: Tensor, y: Tensor, alpha = 0): Tensor {
+  if (isGradEnabled()) {
+    switch (activation) {
+      case 'none': return g;
+      case 'sigmoid': return g.mul(y).mul(y.neg().add(1));
+      case 'tanh': return g.mul(y.mul(y).neg().add(1));
+      case 'relu': return where(gt(y, 0), g, 0);
+      case 'leakyRelu': return where(gt(y, 0), g, g.mul(alpha));
+    }
+  }
   const out = Tensor.empty(g.shape, g.dtype, g.backend);
   run({ op: 'activationGrad', activation, alpha }, [g, y], [out]);
   return out;

@@ -26,11 +26,14 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const out = Tensor.empty(index.shape, x.dtype, backendOf('gather', [x, index]));
   const layout = { outer, axisLength: x.shape[a], inner, indexAxisLength: index.shape[a] };
   run({ op: 'gather', ...layout }, [x, index], [out]);
-  return record(out, 'gather', [x], (g) => {
-    const gx = Tensor.empty(x.shape, g.dtype, g.backend);
-    run({ op: 'scatterAdd', ...layout }, [g, index], [gx]);
-    return [gx];
-  });
+  return record(out, 'gather', [x], (g) => [scatterAdd(g, index, x.shape, a, layout)]);
+}
+
+/** The adjoint of gather: g added into zeros of `shape` at the gathered positions. Its gradient (under createGraph) is gather again. */
+export function scatterAdd(g: Tensor, index: Tensor, shape: readonly number[], axis: number, layout: { outer: number; axisLength: number; inner: number; indexAxisLength: number }): Tensor {
+  const out = Tensor.empty(shape, g.dtype, g.backend);
+  run({ op: 'scatterAdd', ...layout }, [g, index], [out]);
+  return record(out, 'scatterAdd', [g], (gOut) => [gather(gOut, axis, index)]);
 }
 
 /** float32 one-hot rows for int32 class labels: shape [...labels.shape, numClasses]. */

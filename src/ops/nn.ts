@@ -1,4 +1,4 @@
-import { record } from '../autograd/graph.js';
+import { isGradEnabled, record } from '../autograd/graph.js';
 import type { Activation } from '../backend/kernels.js';
 import { isFloat } from '../base/dtype.js';
 import { checkChoice, checkOptions, describeValue } from '../base/options.js';
@@ -8,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { backendOf, run } from '../tensor/dispatch.js';
 import { activationBackward, leakyRelu } from './elementwise.js';
 import { checkIndices, oneHot } from './indexing.js';
+import { batchedMatmul } from './matmul.js';
 
 export interface LinearActivation {
   /** 'none' (default), 'sigmoid', 'tanh', 'relu' or 'leakyRelu'. */
@@ -51,6 +52,15 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   run({ op: 'linear', rows, inFeatures, outFeatures, activation, alpha, bias: bias !== null }, inputs, [out]);
   return record(out, activation === 'none' ? 'linear' : `linear+${activation}`, inputs, (g) => {
     const gz = activation === 'none' ? g : activationBackward(activation, g, out, alpha);
+    if (isGradEnabled()) {
+      // Under createGraph: recorded products, so that the gradients are differentiable in turn.
+      const gz2 = gz.reshape([rows, outFeatures]);
+      return [
+        x.requiresGrad ? gz2.matmul(weight).reshape(x.shape) : null,
+        weight.requiresGrad ? batchedMatmul(gz2, x.reshape([rows, inFeatures]), true, false) : null,
+        bias?.requiresGrad ? gz2.sum(0) : null,
+      ];
+    }
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
       gx = Tensor.empty(x.shape, x.dtype, gz.backend);
@@ -114,11 +124,12 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
   const out = reduction === 'none' ? losses : reduction === 'sum' ? losses.sum() : losses.sum().div(rows);
   return record(out, 'softmaxCrossEntropy', [logits, target], (g) => {
     const y = target.dtype === 'int32' ? oneHot(target, classes).to(logits.dtype) : target;
-    const diff = probs.sub(y);
+    // Under createGraph the probabilities are recomputed by a recorded softmax, so that P - Y depends on the logits.
+    const diff = (isGradEnabled() ? softmax(logits, 1) : probs).sub(y);
     const scale = reduction === 'none' ? g.reshape([rows, 1]) : reduction === 'sum' ? g : g.div(rows);
     const gLogits = diff.mul(scale);
     // d/dY of -sum(Y log P) is -log P, for soft targets that require a gradient.
-    const gTarget = target.requiresGrad ? logSoftmax(logits.detach(), 1).neg().mul(scale) : null;
+    const gTarget = target.requiresGrad ? logSoftmax(logits, 1).neg().mul(scale) : null;
     return [gLogits, gTarget];
   });
 }

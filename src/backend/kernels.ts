@@ -60,7 +60,28 @@ export interface ViewAxes { shape: Shape; strides: Shape }
  * with tap(p) and column(j) the offsets of the p-th and j-th multi-index of `taps` and `columns`
  * (row-major; k and n are their sizes). Inputs: [a, b]; outputs: [out].
  */
-export interface ViewMatmulKernel { op: 'viewMatmul'; m: number; aOffset: number; outOffset: number; viewOffset: number; taps: ViewAxes; columns: ViewAxes }
+export interface ViewMatmulKernel {
+  op: 'viewMatmul'; m: number; aOffset: number; outOffset: number; viewOffset: number; taps: ViewAxes; columns: ViewAxes;
+  /**
+   * The product with the view transposed instead, out = a[m, n] @ V^T for the view V[k, n] (a
+   * convolution's weight gradient, the columns never materialized): out[outOffset + i k + p] =
+   * sum_j a[aOffset + i n + j] * b[viewOffset + tap(p) + column(j)].
+   */
+  transposeView: boolean;
+  /**
+   * A convolution's bias and activation, applied to the product (not with transposeView):
+   * out[i, j] = act(product[i, j] + bias[biasOffset + i]), the bias (when biasOffset is not null)
+   * the third input.
+   */
+  epilogue?: { activation: Activation; alpha: number; biasOffset: number | null };
+}
+/**
+ * The adjoint of viewMatmul in its view, for `groups` products at once (a convolution's input
+ * gradient: col2im of W^T g without the columns): for each group q,
+ * b[viewOffset + q viewGroupStride + tap(p) + column(j)] += sum_i a[q m k + i k + p] g[q m n + i n + j],
+ * a [groups, m, k], g [groups, m, n]; overlapping windows add up. Inputs: [a, g]; outputs: [b].
+ */
+export interface ViewScatterKernel { op: 'viewScatter'; groups: number; m: number; viewOffset: number; viewGroupStride: number; taps: ViewAxes; columns: ViewAxes }
 /** out[rows, outF] = activation(x[rows, inF] @ weight[outF, inF]^T + bias). Inputs: [x, weight, bias?]; outputs: [out]. */
 export interface LinearKernel {
   op: 'linear'; rows: number; inFeatures: number; outFeatures: number; activation: Activation; alpha: number; bias: boolean;
@@ -100,10 +121,20 @@ export interface AdamStepKernel {
   step: number;
 }
 
+/**
+ * Max pooling over `planes` planes of inSize = [height, width] (1-D pooling: height 1), PyTorch's
+ * rule: each window's largest element, over its taps inside the plane (padding never wins; the
+ * first maximum wins a tie, the last NaN wins over everything), and that element's flat index in
+ * its plane. Inputs: [x]; outputs: [values, indices (int32)], both [planes, outSize].
+ */
+export interface MaxPoolKernel {
+  op: 'maxPool'; planes: number; inSize: Shape; outSize: Shape; kernel: Shape; stride: Shape; dilation: Shape; padding: Shape;
+}
+
 export type Kernel =
   | FillKernel | ArangeKernel | CastKernel | UnaryKernel | ActivationGradKernel | BinaryKernel | WhereKernel
-  | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | ViewMatmulKernel | LinearKernel | SoftmaxKernel
-  | SoftmaxCrossEntropyKernel | GatherKernel | ScatterAddKernel | IndexSelectKernel | OneHotKernel
+  | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | ViewMatmulKernel | ViewScatterKernel | LinearKernel | SoftmaxKernel
+  | SoftmaxCrossEntropyKernel | MaxPoolKernel | GatherKernel | ScatterAddKernel | IndexSelectKernel | OneHotKernel
   | DropoutMaskKernel | SgdStepKernel | AdamStepKernel;
 
 export type KernelName = Kernel['op'];

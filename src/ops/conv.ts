@@ -1,12 +1,16 @@
 import { isFloat } from '../base/dtype.js';
 import { checkOptions, describeValue } from '../base/options.js';
 import { formatShape, ShapeError, sizeOf, stridesOf } from '../base/shape.js';
-import { record } from '../autograd/graph.js';
+import { isGradEnabled, record } from '../autograd/graph.js';
+import type { ViewAxes } from '../backend/kernels.js';
 import { backendOf, run } from '../tensor/dispatch.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add } from './arithmetic.js';
+import { activationBackward, leakyRelu } from './elementwise.js';
 import { batchedMatmul, matmul } from './matmul.js';
+import type { LinearActivation } from './nn.js';
 import { pad } from './pad.js';
+import { sum } from './reduce.js';
 import { permute, reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { asStrided, asStridedScatter } from './strided.js';
 import { axisNames, batchedInput, outputLength, type Padding, type PerAxis, perAxis, resolvePadding, torchPads } from './window.js';
@@ -37,13 +41,25 @@ const CONV_TRANSPOSE_OPTIONS = ['stride', 'padding', 'outputPadding', 'dilation'
 
 /** 1-D convolution (cross-correlation, as in PyTorch): input [N, C_in, L], weight [C_out, C_in/groups, k]. */
 export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
-  return convolution('conv1d', 1, input, weight, bias, options);
+  return convolution('conv1d', 1, input, weight, bias, options, NO_ACTIVATION);
 }
 
 /** 2-D convolution (cross-correlation, as in PyTorch): input [N, C_in, H, W], weight [C_out, C_in/groups, k_h, k_w]. */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
-  return convolution('conv2d', 2, input, weight, bias, options);
+  return convolution('conv2d', 2, input, weight, bias, options, NO_ACTIVATION);
 }
+
+/**
+ * activation(conv(input)) in one pass: the bias and the activation applied to the product where it
+ * is made (a convolution layer followed by its activation, see Conv.fuseWith).
+ */
+export function fusedConvolution(d: 1 | 2, input: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions, activation: Required<LinearActivation>): Tensor {
+  // With a negative slope the sign of the output no longer tells which branch was taken.
+  if (activation.activation === 'leakyRelu' && activation.alpha < 0) return leakyRelu(convolution(`conv${d}d`, d, input, weight, bias, options, NO_ACTIVATION), activation.alpha);
+  return convolution(`conv${d}d`, d, input, weight, bias, options, activation);
+}
+
+const NO_ACTIVATION: Required<LinearActivation> = { activation: 'none', alpha: 0 };
 
 /** The adjoint of conv1d in its input: input [N, C_in, L], weight [C_in, C_out/groups, k]. */
 export function convTranspose1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTransposeOptions = {}): Tensor {
@@ -104,8 +120,8 @@ function checkConv(op: string, d: number, x: Tensor, weight: Tensor, bias: Tenso
   };
 }
 
-/** y = bias + W * x by im2col: every window of the padded input as a column (one strided copy), then one product per group. */
-function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions): Tensor {
+/** y = act(bias + W * x) by im2col: the windows of the padded input as the columns of one product per group, read in place. */
+function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Tensor | null, options: ConvOptions, activation: Required<LinearActivation>): Tensor {
   checkOptions(options, CONV_OPTIONS, op);
   const { input, batched, groups, kernel, stride, dilation } = checkConv(op, d, x, weight, bias, options, 1);
   const { before, after } = resolvePadding(options.padding ?? 0, d, op, { kernel, dilation, stride });
@@ -122,36 +138,75 @@ function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Ten
   const windowShape = [groups, perGroup, ...kernel, batch, ...outSize];
   const windowStrides = [perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), s[0], ...spatialStrides.map((st, i) => stride[i] * st)];
   const taps = perGroup * sizeOf(kernel);
-  const product = windowProduct(reshape(weight, [groups, outChannels / groups, taps]), padded, windowShape, windowStrides);
-  const y = permute(reshape(product, [groups, outChannels / groups, batch, sizeOf(outSize)]), [2, 0, 1, 3]);
-  return finish(reshape(y, [batch, outChannels, ...outSize]), bias, batched);
+  const product = windowProduct(reshape(weight, [groups, outChannels / groups, taps]), padded, windowShape, windowStrides, bias, activation);
+  const y = reshape(permute(reshape(product, [groups, outChannels / groups, batch, sizeOf(outSize)]), [2, 0, 1, 3]), [batch, outChannels, ...outSize]);
+  return batched ? y : squeeze(y, 0);
 }
 
 /**
- * W[g] @ columns[g] for each group g, where columns = the windows of `padded` (shape
- * [G, C/G, ...k, N, ...out], the first 1 + d + 1 axes being the taps), read through a viewMatmul
- * kernel without materializing them. Backward: dW = dY columns^T (the columns materialized then),
- * d(padded) = the windows' adjoint (col2im) of W^T dY.
+ * act(W[g] @ columns[g] + bias[g]) for each group g, the bias per row (output channel), where
+ * columns = the windows of `padded` (shape [G, C/G, ...k, N, ...out], the first 1 + d + 1 axes
+ * being the taps), read through a viewMatmul kernel without materializing them. Backward, from
+ * gz = g * act'(y): d bias = the rows' sums of gz, dW = gz columns^T (the columns read through the
+ * view again), d(padded) = the windows' adjoint (col2im) of W^T gz.
  */
-function windowProduct(weight: Tensor, padded: Tensor, windowShape: readonly number[], windowStrides: readonly number[]): Tensor {
+function windowProduct(
+  weight: Tensor, padded: Tensor, windowShape: readonly number[], windowStrides: readonly number[], bias: Tensor | null, { activation, alpha }: Required<LinearActivation>,
+): Tensor {
   const [groups, m, k] = weight.shape;
   const tapAxes = (windowShape.length + 1) / 2; // [G, C/G, ...k] before [N, ...out]
   const columns = { shape: windowShape.slice(tapAxes), strides: windowStrides.slice(tapAxes) };
+  const taps = { shape: windowShape.slice(1, tapAxes), strides: windowStrides.slice(1, tapAxes) };
   const n = sizeOf(columns.shape);
-  const out = Tensor.empty([groups, m, n], weight.dtype, backendOf('conv', [weight, padded]));
+  const inputs = bias === null ? [weight, padded] : [weight, padded, bias];
+  const out = Tensor.empty([groups, m, n], weight.dtype, backendOf('conv', inputs));
+  const fused = bias !== null || activation !== 'none';
   for (let g = 0; g < groups; g++) {
     run({
-      op: 'viewMatmul', m, aOffset: g * m * k, outOffset: g * m * n, viewOffset: g * windowStrides[0],
-      taps: { shape: windowShape.slice(1, tapAxes), strides: windowStrides.slice(1, tapAxes) }, columns,
-    }, [weight, padded], [out]);
+      op: 'viewMatmul', m, aOffset: g * m * k, outOffset: g * m * n, viewOffset: g * windowStrides[0], taps, columns, transposeView: false,
+      ...(fused ? { epilogue: { activation, alpha, biasOffset: bias === null ? null : g * m } } : {}),
+    }, inputs, [out]);
   }
-  return record(out, 'conv', [weight, padded], (gOut) => {
-    const gWeight = weight.requiresGrad ? batchedMatmul(gOut, reshape(asStrided(padded, windowShape, windowStrides), [groups, k, n]), false, true) : null;
-    const gPadded = padded.requiresGrad
-      ? asStridedScatter(reshape(batchedMatmul(weight, gOut, true, false), windowShape), padded.shape, windowStrides)
-      : null;
-    return [gWeight, gPadded];
+  return record(out, activation === 'none' ? 'conv' : `conv+${activation}`, inputs, (gOut) => {
+    const gz = activation === 'none' ? gOut : activationBackward(activation, gOut, out, alpha);
+    const gWeight = weight.requiresGrad ? columnsProduct(gz, padded, taps, columns, windowStrides[0]) : null;
+    const gPadded = padded.requiresGrad ? windowsAdjoint(weight, gz, padded, taps, columns, windowStrides[0]) : null;
+    const gBias = bias?.requiresGrad ? reshape(sum(gz, 2), bias.shape) : null;
+    return [gWeight, gPadded, gBias];
   });
+}
+
+/**
+ * The gradient of the padded input: W[g]^T @ gz[g] added back through the windows (col2im), in one
+ * viewScatter kernel. With createGraph it is composed of differentiable ops instead.
+ */
+function windowsAdjoint(weight: Tensor, gz: Tensor, padded: Tensor, taps: ViewAxes, columns: ViewAxes, groupStride: number): Tensor {
+  const [groups, m] = weight.shape;
+  if (isGradEnabled() && (gz.requiresGrad || weight.requiresGrad)) {
+    const windowShape = [groups, ...taps.shape, ...columns.shape];
+    return asStridedScatter(reshape(batchedMatmul(weight, gz, true, false), windowShape), padded.shape, [groupStride, ...taps.strides, ...columns.strides]);
+  }
+  const out = Tensor.empty(padded.shape, gz.dtype, backendOf('conv', [weight, gz]));
+  run({ op: 'viewScatter', groups, m, viewOffset: 0, viewGroupStride: groupStride, taps, columns }, [weight, gz], [out]);
+  return out;
+}
+
+/**
+ * gOut[g] @ columns[g]^T for each group g (the weight gradient), the columns read through the view
+ * as in the forward product. With createGraph it is composed of differentiable ops instead.
+ */
+function columnsProduct(gOut: Tensor, padded: Tensor, taps: ViewAxes, columns: ViewAxes, groupStride: number): Tensor {
+  const [groups, m, n] = gOut.shape;
+  const k = sizeOf(taps.shape);
+  if (isGradEnabled() && (gOut.requiresGrad || padded.requiresGrad)) {
+    const windowShape = [groups, ...taps.shape, ...columns.shape];
+    return batchedMatmul(gOut, reshape(asStrided(padded, windowShape, [groupStride, ...taps.strides, ...columns.strides]), [groups, k, n]), false, true);
+  }
+  const out = Tensor.empty([groups, m, k], gOut.dtype, backendOf('conv', [gOut, padded]));
+  for (let g = 0; g < groups; g++) {
+    run({ op: 'viewMatmul', m, aOffset: g * m * n, outOffset: g * m * k, viewOffset: g * groupStride, taps, columns, transposeView: true }, [gOut, padded], [out]);
+  }
+  return out;
 }
 
 /** y = bias + W^T x scattered back through the windows (col2im), cropped by the padding. */

@@ -3,10 +3,12 @@ import { checkOptions, describeValue } from '../base/options.js';
 import { formatShape, ShapeError, sizeOf, stridesOf } from '../base/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { div } from './arithmetic.js';
-import { gather } from './indexing.js';
+import { record } from '../autograd/graph.js';
+import { run } from '../tensor/dispatch.js';
+import { scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { pad } from './pad.js';
-import { argmax, sum } from './reduce.js';
+import { sum } from './reduce.js';
 import { reshape, squeeze, transpose, unsqueeze } from './shape.js';
 import { asStrided } from './strided.js';
 import { axisNames, batchedInput, outputLength, type PerAxis, perAxis, resolvePadding, torchPads } from './window.js';
@@ -50,9 +52,20 @@ interface Windows {
   geometry: { kernel: number[]; stride: number[]; before: number[]; after: number[] };
 }
 
-/** Every window of the padded input, the window's elements along WINDOW_AXIS. */
-function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis, allowed: readonly string[], fill: number): Windows {
-  const options: PoolOptions = typeof raw === 'number' || Array.isArray(raw) ? { kernelSize: raw as PerAxis } : (raw as PoolOptions);
+interface Geometry {
+  /** [N, C, ...spatial]: the input with its batch axis. */
+  input: Tensor;
+  batched: boolean;
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+  before: number[];
+  after: number[];
+  outSize: number[];
+}
+
+/** The checked options and the output size of a pooling of x. */
+function poolGeometry(op: string, d: number, x: Tensor, options: PoolOptions, allowed: readonly string[]): Geometry {
   checkOptions(options, allowed, op);
   const { batched } = batchedInput(op, x.shape, d);
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: input must be float32 or float64, got ${x.dtype}`);
@@ -70,6 +83,15 @@ function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis,
   });
   const spatial = input.shape.slice(2);
   const outSize = spatial.map((n, i) => outputLength(op, x.shape, i, d, { n, kernel: kernel[i], stride: stride[i], dilation: dilation[i], before: before[i], after: after[i], ceilMode }));
+  return { input, batched, kernel, stride, dilation, before, after, outSize };
+}
+
+const asOptions = (raw: PoolOptions | PerAxis): PoolOptions => (typeof raw === 'number' || Array.isArray(raw) ? { kernelSize: raw as PerAxis } : (raw as PoolOptions));
+
+/** Every window of the padded input, the window's elements along WINDOW_AXIS. */
+function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis, allowed: readonly string[], fill: number): Windows {
+  const { input, batched, kernel, stride, dilation, before, after, outSize } = poolGeometry(op, d, x, asOptions(raw), allowed);
+  const spatial = input.shape.slice(2);
   // In ceil mode the last window may run past the padding: pad far enough for it (it is clipped later).
   const reach = outSize.map((o, i) => (o - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1 - spatial[i] - before[i]);
   const padded = pad(input, torchPads(before, after.map((a, i) => Math.max(a, reach[i]))), fill);
@@ -80,13 +102,31 @@ function windowsOf(op: string, d: number, x: Tensor, raw: PoolOptions | PerAxis,
   return { windows: reshape(view, [batch, channels, sizeOf(kernel), ...outSize]), batched, outSize, geometry: { kernel, stride, before, after } };
 }
 
+/**
+ * One pass of the maxPool kernel: the maxima and where they are. The gradient goes back to those
+ * places (a scatter-add, so overlapping windows that share a maximum add up).
+ */
 function maxPool(op: string, d: number, x: Tensor, options: PoolOptions | PerAxis): Tensor {
-  const { windows, batched } = windowsOf(op, d, x, options, MAX_OPTIONS, -Infinity);
-  // An empty batch (or no channels) has no maxima, and argmax refuses an empty tensor: the empty
-  // sum has the output's shape (PyTorch returns the empty output too).
-  const y = windows.size === 0
-    ? sum(windows, WINDOW_AXIS)
-    : squeeze(gather(windows, WINDOW_AXIS, argmax(windows.detach(), WINDOW_AXIS, true)), WINDOW_AXIS);
+  const { input, batched, kernel, stride, dilation, before, outSize } = poolGeometry(op, d, x, asOptions(options), MAX_OPTIONS);
+  const [batch, channels, ...spatial] = input.shape;
+  const planes = batch * channels;
+  const outShape = [batch, channels, ...outSize];
+  const backend = input.backend;
+  const values = Tensor.empty(outShape, input.dtype, backend);
+  const indices = Tensor.empty(outShape, 'int32', backend);
+  // 1-D pooling is 2-D pooling of planes of height 1.
+  const asPlane = (axes: readonly number[], one: number) => (d === 1 ? [one, axes[0]] : [...axes]);
+  if (values.size > 0) {
+    run({
+      op: 'maxPool', planes, inSize: asPlane(spatial, 1), outSize: asPlane(outSize, 1), kernel: asPlane(kernel, 1),
+      stride: asPlane(stride, 1), dilation: asPlane(dilation, 1), padding: asPlane(before, 0),
+    }, [input], [values, indices]);
+  }
+  const planeSize = sizeOf(spatial);
+  const outPlane = sizeOf(outSize);
+  const y = record(values, op, [input], (g) => [
+    reshape(scatterAdd(reshape(g, [planes, outPlane]), reshape(indices, [planes, outPlane]), [planes, planeSize], 1, { outer: planes, axisLength: planeSize, inner: 1, indexAxisLength: outPlane }), input.shape),
+  ]);
   return batched ? y : squeeze(y, 0);
 }
 

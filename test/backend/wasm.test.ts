@@ -98,22 +98,26 @@ describe('wasm backend against the js kernels', () => {
     }
   });
 
-  it('a product whose right operand is a strided view (im2col without the columns), over several packed blocks', () => {
+  it('a product whose right operand is a strided view (im2col without the columns), or its transpose (the weight gradient), over several packed blocks', () => {
     // The windows of a padded [8, 3, 40, 40] input, 3 taps by 3 with dilation 2, stride 1: k = 27, n = 8 * 36 * 36 (two blocks).
     const [batch, channels, size, kernel, out] = [8, 3, 40, 3, 36];
+    const [k, n] = [channels * kernel * kernel, batch * out * out];
     const input = nb.randn([batch * channels * size * size + 7], { generator: g });
-    const weight = nb.randn([2 * 5 * channels * kernel * kernel], { generator: g });
-    const kernelSpec = {
-      op: 'viewMatmul' as const, m: 5, aOffset: 5 * channels * kernel * kernel, outOffset: 3, viewOffset: 7,
-      taps: { shape: [channels, kernel, kernel], strides: [size * size, 2 * size, 2] },
-      columns: { shape: [batch, out, out], strides: [channels * size * size, size, 1] },
-    };
-    const [expected, actual] = both((backend) => {
-      const result = nb.Tensor.full([3 + 5 * batch * out * out], 0, 'float32', backend);
-      backend.run(kernelSpec, [on(backend, weight).storage, on(backend, input).storage], [result.storage]);
-      return result;
-    });
-    allclose(actual, expected, 1e-4, 1e-4);
+    for (const transposeView of [false, true]) {
+      const depth = transposeView ? n : k;
+      const a = nb.randn([2 * 5 * depth], { generator: g });
+      const kernelSpec = {
+        op: 'viewMatmul' as const, m: 5, aOffset: 5 * depth, outOffset: 3, viewOffset: 7, transposeView,
+        taps: { shape: [channels, kernel, kernel], strides: [size * size, 2 * size, 2] },
+        columns: { shape: [batch, out, out], strides: [channels * size * size, size, 1] },
+      };
+      const [expected, actual] = both((backend) => {
+        const result = nb.Tensor.full([3 + 5 * (transposeView ? k : n)], 0, 'float32', backend);
+        backend.run(kernelSpec, [on(backend, a).storage, on(backend, input).storage], [result.storage]);
+        return result;
+      });
+      allclose(actual, expected, 1e-3, 1e-4);
+    }
   });
 
   it('batched and broadcast matmul, one dispatch', () => {
@@ -157,6 +161,49 @@ describe('wasm backend against the js kernels', () => {
         }
       }
     }
+  });
+
+  it('relu and its gradient run in WebAssembly and match the reference bit for bit (NaN, infinities, -0)', () => {
+    const values = [...Array.from({ length: 1001 }, (_, i) => (i - 500) / 7), -0, 0, NaN, Infinity, -Infinity, 1e-40, -1e-40];
+    const x = nb.tensor(values);
+    const upstream = nb.tensor(values.map((_, i) => (i % 3 === 0 ? NaN : i - 500)));
+    const [expected, actual] = both((backend) => {
+      const leaf = on(backend, x).requiresGrad_(true);
+      const y = leaf.relu();
+      y.backward(on(backend, upstream));
+      return [y.dataSync(), leaf.grad!.dataSync()];
+    });
+    for (const k of [0, 1]) {
+      for (let i = 0; i < values.length; i++) expect(Object.is(actual[k][i], expected[k][i]), `${k ? 'grad' : 'relu'} at ${values[i]}: ${actual[k][i]} vs ${expected[k][i]}`).toBe(true);
+    }
+  });
+
+  it('max pooling in WebAssembly gives the reference values and indices exactly: ties, NaN, -Infinity, odd widths, overlaps, dilation, 1-D', () => {
+    const cases: [number[], nb.PoolOptions][] = [
+      [[2, 3, 28, 28], { kernelSize: 2 }],
+      [[1, 2, 9, 13], { kernelSize: 3, stride: 1 }],
+      [[2, 1, 11, 10], { kernelSize: [2, 3], stride: [2, 1], dilation: [2, 1] }],
+      [[1, 1, 7, 7], { kernelSize: 3, stride: 2, padding: 1 }], // padded: the reference kernel
+      [[1, 1, 7, 7], { kernelSize: 2, ceilMode: true }], // a last window past the edge: the reference kernel
+    ];
+    for (const [shape, options] of cases) {
+      // Rounded values tie often; a few NaN and -Infinity.
+      const raw = nb.randn(shape, { generator: g }).mul(2).round().dataSync();
+      const data = Float32Array.from(raw, (v, i) => (i % 17 === 5 ? NaN : i % 23 === 7 ? -Infinity : v));
+      const x = nb.Tensor.fromValues(data, shape, 'float32');
+      const [expected, actual] = both((backend) => {
+        const leaf = on(backend, x).requiresGrad_(true);
+        const y = nb.maxPool2d(leaf, options);
+        y.sum().backward();
+        return [y.dataSync(), leaf.grad!.dataSync()];
+      });
+      for (const k of [0, 1]) {
+        for (let i = 0; i < expected[k].length; i++) expect(Object.is(actual[k][i], expected[k][i]), `${JSON.stringify(options)} ${k ? 'grad' : 'value'} ${i}`).toBe(true);
+      }
+    }
+    const x1 = nb.randn([3, 2, 31], { generator: g });
+    const [e1, a1] = both((backend) => nb.maxPool1d(on(backend, x1), { kernelSize: 3, stride: 2 }).dataSync());
+    expect(Array.from(a1)).toEqual(Array.from(e1));
   });
 
   it('NaN and infinity propagate through the products', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as nb from '../../src/index.js';
 import { allclose } from '../helpers.js';
+import { fusedConvolution } from '../../src/ops/conv.js';
 
 // Convolutions and pooling against the math: finite-difference gradients for every op and option,
 // the layers' PyTorch layout and initialisation, the error messages, and output sizes from the
@@ -76,6 +77,31 @@ describe('gradcheck (float64 central differences) of every op and option', () =>
     ['adaptiveAvgPool2d [null, 2]', (x: nb.Tensor) => nb.adaptiveAvgPool2d(x, [null, 2]), [1, 2, 3, 5]],
   ] as const)('%s', (_, op, xs) => {
     expect(nb.gradcheck(op, [randn([...xs])])).toBe(true);
+  });
+});
+
+describe('a convolution fused with its activation (Conv -> activation in a Sequential)', () => {
+  const activations = [['relu', 0], ['sigmoid', 0], ['tanh', 0], ['leakyRelu', 0.1], ['leakyRelu', -0.5]] as const;
+  it.each(activations)('%s (alpha %s): gradcheck of input, weight and bias, with groups and stride, with and without bias', (activation, alpha) => {
+    for (const [xs, ws, options, bias] of [[[2, 4, 5, 5], [4, 2, 3, 3], { groups: 2, stride: 2, padding: 1 }, true], [[1, 2, 6], [3, 2, 3], { dilation: 2 }, false]] as const) {
+      const d = xs.length - 2 as 1 | 2;
+      const inputs = [randn([...xs]), randn([...ws]), ...(bias ? [randn([ws[0]])] : [])];
+      expect(nb.gradcheck((x, w, b) => fusedConvolution(d, x, w, b ?? null, options, { activation, alpha }), inputs)).toBe(true);
+    }
+  });
+
+  it.each(activations)('%s (alpha %s): the same outputs and gradients as the two layers run apart', (activation, alpha) => {
+    const act = { relu: new nb.ReLU(), sigmoid: new nb.Sigmoid(), tanh: new nb.Tanh(), leakyRelu: new nb.LeakyReLU(alpha) }[activation];
+    const conv = new nb.Conv2d(3, 4, 3, { padding: 1, generator: new nb.Generator(seed++) });
+    const x = nb.randn([2, 3, 6, 6], { generator: new nb.Generator(seed++) });
+    const run = (fused: boolean) => {
+      conv.zeroGrad();
+      const y = fused ? new nb.Sequential(conv, act).forward(x) : act.forward(conv.forward(x));
+      y.mul(nb.randn(y.shape, { generator: new nb.Generator(3) })).sum().backward();
+      return [y, conv.weight.grad!, conv.bias!.grad!].map((t) => t.toTypedArray());
+    };
+    const [apart, fused] = [run(false), run(true)];
+    apart.forEach((expected, i) => allclose(fused[i], expected, 1e-5, 1e-5));
   });
 });
 

@@ -1,6 +1,7 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { sizeOf, stridesOf } from '../../base/shape.js';
-import type { MatmulKernel, ViewMatmulKernel } from '../kernels.js';
+import type { MatmulKernel, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
+import { applyActivation } from './elementwise.js';
 import { copy } from './strided.js';
 import { allFinite, nonzeros, sparseColumnsProduct, sparseRowsProduct } from './sparse.js';
 
@@ -161,12 +162,39 @@ function rowCombinations(a: TypedArray, aOffset: number, transA: boolean, b: Typ
 
 
 /** The reference viewMatmul: the view's columns materialized by a strided copy, then one product. */
-export function viewMatmul(kernel: ViewMatmulKernel, [a, b]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
+export function viewMatmul(kernel: ViewMatmulKernel, [a, b, bias]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
   const { m, aOffset, outOffset, viewOffset, taps, columns } = kernel;
   const k = sizeOf(taps.shape);
   const n = sizeOf(columns.shape);
   const shape = [...taps.shape, ...columns.shape];
   const view = new (b.constructor as new (size: number) => TypedArray)(k * n);
   copy({ op: 'copy', shape, srcOffset: viewOffset, srcStrides: [...taps.strides, ...columns.strides], dstOffset: 0, dstStrides: stridesOf(shape), accumulate: false }, [b], [view]);
+  if (kernel.transposeView) {
+    product(a, aOffset, view, 0, out, outOffset, { op: 'matmul', m, n: k, k: n, transA: false, transB: true, accumulate: false });
+    return;
+  }
   product(a, aOffset, view, 0, out, outOffset, { op: 'matmul', m, n, k, transA: false, transB: false, accumulate: false });
+  if (kernel.epilogue === undefined) return;
+  const { activation, alpha, biasOffset } = kernel.epilogue;
+  for (let i = 0; i < m; i++) {
+    const start = outOffset + i * n;
+    if (biasOffset !== null) {
+      const b = bias[biasOffset + i];
+      for (let j = start; j < start + n; j++) out[j] += b;
+    }
+    applyActivation(activation, out, start, start + n, alpha);
+  }
+}
+
+/** The reference viewScatter: each group's product a^T g, then added into the view by a strided copy. */
+export function viewScatter(kernel: ViewScatterKernel, [a, g]: readonly TypedArray[], [b]: readonly TypedArray[]): void {
+  const { groups, m, viewOffset, viewGroupStride, taps, columns } = kernel;
+  const k = sizeOf(taps.shape);
+  const n = sizeOf(columns.shape);
+  const shape = [...taps.shape, ...columns.shape];
+  const block = new (b.constructor as new (size: number) => TypedArray)(k * n);
+  for (let q = 0; q < groups; q++) {
+    product(a, q * m * k, g, q * m * n, block, 0, { op: 'matmul', m: k, n, k: m, transA: true, transB: false, accumulate: false });
+    copy({ op: 'copy', shape, srcOffset: 0, srcStrides: stridesOf(shape), dstOffset: viewOffset + q * viewGroupStride, dstStrides: [...taps.strides, ...columns.strides], accumulate: true }, [block], [b]);
+  }
 }

@@ -3,10 +3,11 @@ import type { Backend } from '../backend.js';
 import type { Kernel, KernelTable } from '../kernels.js';
 import { Storage } from '../storage.js';
 import { activationGrad, arange, binary, cast, fill, unary, where } from './elementwise.js';
-import { matmul, viewMatmul } from './gemm.js';
+import { matmul, viewMatmul, viewScatter } from './gemm.js';
 import { gather, indexSelect, oneHot, scatterAdd } from './indexing.js';
 import { linear } from './linear.js';
 import { adamStep, sgdStep } from './optim.js';
+import { maxPool } from './pool.js';
 import { dropoutMask } from './random.js';
 import { allFinite, argReduce, reduce } from './reduce.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
@@ -14,8 +15,8 @@ import { copy } from './strided.js';
 
 /** Every kernel of the reference backend: plain TypeScript loops over typed arrays. */
 export const jsKernels: KernelTable<TypedArray> = {
-  fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, viewMatmul, linear,
-  softmax, softmaxCrossEntropy, gather, scatterAdd, indexSelect, oneHot, dropoutMask, sgdStep, adamStep,
+  fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, viewMatmul, viewScatter, linear,
+  softmax, softmaxCrossEntropy, maxPool, gather, scatterAdd, indexSelect, oneHot, dropoutMask, sgdStep, adamStep,
 };
 
 /** Runs a kernel of the table on plain arrays (the checking backend reuses it on its own copies). */

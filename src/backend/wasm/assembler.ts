@@ -113,6 +113,7 @@ export class Code {
   /** v128.load32_splat: one f32 from memory into all four lanes. */
   v128Load32Splat(offset = 0): this { return this.simd(0x09, ...this.memarg(2, offset)); }
   f32x4Splat(): this { return this.simd(0x13); }
+  f32x4ReplaceLane(lane: number): this { return this.simd(0x20, lane); }
   /** i8x16.shuffle, given as four f32 lanes of the pair (0-3 the first operand's, 4-7 the second's). */
   f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
     return this.simd(0x0d, ...lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => lane * 4 + byte)));
@@ -127,6 +128,8 @@ export class Code {
   f32x4Max(): this { return this.simd(0xe9); }
   /** Rounds to the nearest integer, ties to even. */
   f32x4Nearest(): this { return this.simd(0x6a); }
+  /** True where the lanes differ (or either is NaN). */
+  f32x4Ne(): this { return this.simd(0x42); }
   f32x4Lt(): this { return this.simd(0x43); }
   f32x4Gt(): this { return this.simd(0x44); }
   f32x4Ge(): this { return this.simd(0x46); }

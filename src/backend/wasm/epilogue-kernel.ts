@@ -4,14 +4,14 @@ import { Code, type FunctionSpec } from './assembler.js';
 /**
  * The fused linear layer's epilogue, run on the product while it is still in the module's memory:
  * `epilogue_<activation>(c, rows, width, ldcBytes, bias, alpha)` sets c[r, j] = act(c[r, j] + bias[j])
- * for `rows` rows of `width` floats (a multiple of 4). sigmoid and tanh use a float32 exponential
+ * for `rows` rows of `width` floats (a multiple of 4); `rowEpilogue_<activation>` adds bias[r] instead. sigmoid and tanh use a float32 exponential
  * (Cephes' expf: range reduction by ln 2 and a degree-5 polynomial, within 2 ulp), as vectorised
  * CPU libraries do; NaN propagates, tanh keeps the sign of zero, and sigmoid's results below
  * 2^-126 (inputs below -87.34) are flushed to zero.
  */
 export type EpilogueKernel = (c: number, rows: number, width: number, ldcBytes: number, bias: number, alpha: number) => void;
 
-export const epilogueName = (activation: Activation): string => `epilogue_${activation}`;
+export const epilogueName = (activation: Activation, perRow = false): string => `${perRow ? 'rowEpilogue' : 'epilogue'}_${activation}`;
 
 const LOG2E = 1.44269504088896341;
 const LN2_HI = 0.693359375;
@@ -69,20 +69,25 @@ const BODIES: Record<Activation, Body> = {
   },
 };
 
-function epilogue(activation: Activation): FunctionSpec {
+function epilogue(activation: Activation, perRow: boolean): FunctionSpec {
   const code = new Code(6);
   const [c, rows, width, ldc, bias, alpha] = [0, 1, 2, 3, 4, 5];
   const row = code.local('i32');
   const j = code.local('i32');
   const v = code.local('v128');
+  const rowBias = code.local('v128');
   const temps = Array.from({ length: 5 }, () => code.local('v128'));
   code.i32(0).set(row);
   code.block().loop(); // over rows
   code.get(row).get(rows).i32GeU().brIf(1);
+  if (perRow) code.get(bias).get(row).i32(2).i32Shl().i32Add().v128Load32Splat().set(rowBias);
   code.i32(0).set(j);
   code.block().loop(); // four columns at a time
   code.get(j).get(width).i32GeU().brIf(1);
-  code.get(c).get(j).i32(2).i32Shl().i32Add().v128Load().get(bias).get(j).i32(2).i32Shl().i32Add().v128Load().f32x4Add().set(v);
+  code.get(c).get(j).i32(2).i32Shl().i32Add().v128Load();
+  if (perRow) code.get(rowBias);
+  else code.get(bias).get(j).i32(2).i32Shl().i32Add().v128Load();
+  code.f32x4Add().set(v);
   BODIES[activation](code, v, alpha, temps);
   code.get(c).get(j).i32(2).i32Shl().i32Add().get(v).v128Store();
   code.get(j).i32(4).i32Add().set(j);
@@ -90,12 +95,12 @@ function epilogue(activation: Activation): FunctionSpec {
   code.get(c).get(ldc).i32Add().set(c);
   code.get(row).i32(1).i32Add().set(row);
   code.br(0).end().end();
-  return { name: epilogueName(activation), params: ['i32', 'i32', 'i32', 'i32', 'i32', 'f32'], results: [], code };
+  return { name: epilogueName(activation, perRow), params: ['i32', 'i32', 'i32', 'i32', 'i32', 'f32'], results: [], code };
 }
 
 export const ACTIVATIONS: readonly Activation[] = ['none', 'sigmoid', 'tanh', 'relu', 'leakyRelu'];
 
-/** One epilogue function per activation. */
+/** Two epilogue functions per activation: with a bias per column (a linear layer's) and per row (a convolution's, per output channel). */
 export function epilogues(): FunctionSpec[] {
-  return ACTIVATIONS.map(epilogue);
+  return ACTIVATIONS.flatMap((activation) => [epilogue(activation, false), epilogue(activation, true)]);
 }

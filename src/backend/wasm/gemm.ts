@@ -1,7 +1,8 @@
 import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
-import type { Activation, ViewAxes, ViewMatmulKernel } from '../kernels.js';
+import type { Activation, ViewAxes, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
 import { ACTIVATIONS, type EpilogueKernel, epilogueName } from './epilogue-kernel.js';
-import type { ColumnGatherer, PanelPacker } from './pack-kernel.js';
+import type { ColumnGatherer, ColumnScatterer, PanelPacker } from './pack-kernel.js';
+import type { ReluGradKernel } from './relu-grad-kernel.js';
 import { threadPool, type ThreadPool } from './threads.js';
 
 const PAGE = 65536;
@@ -16,9 +17,10 @@ const BLOCK_FLOATS = 1 << 18;
 /** Rows of the product shorter than this are copied out by a loop rather than through a view. */
 const SHORT_ROW = 32;
 
-/** What the fused linear layer does to its product: act(product + bias). */
+/** What a fused layer does to its product: act(product + bias), the bias per column (linear) or per row (convolution). */
 export interface Epilogue {
   bias: Float32Array | null;
+  perRow: boolean;
   activation: Activation;
   alpha: number;
 }
@@ -36,7 +38,10 @@ export class WasmGemm {
   private readonly transposePanels: PanelPacker;
   private readonly copyPanels: PanelPacker;
   private readonly gatherColumns: ColumnGatherer;
+  private readonly scatterColumns: ColumnScatterer;
   private readonly epilogues: Record<Activation, EpilogueKernel>;
+  private readonly rowEpilogues: Record<Activation, EpilogueKernel>;
+  private readonly reluGradKernel: ReluGradKernel;
   private readonly pool: ThreadPool | null;
   private view: Float32Array;
 
@@ -49,7 +54,10 @@ export class WasmGemm {
     this.transposePanels = instance.exports.transposePanels as PanelPacker;
     this.copyPanels = instance.exports.copyPanels as PanelPacker;
     this.gatherColumns = instance.exports.gatherColumns as ColumnGatherer;
+    this.scatterColumns = instance.exports.scatterColumns as ColumnScatterer;
     this.epilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name)]])) as Record<Activation, EpilogueKernel>;
+    this.rowEpilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name, true)]])) as Record<Activation, EpilogueKernel>;
+    this.reluGradKernel = instance.exports.reluGrad as ReluGradKernel;
     this.view = new Float32Array(this.memory.buffer);
     this.pool = shared ? threadPool(threads, this.memory, module) : null;
   }
@@ -85,38 +93,78 @@ export class WasmGemm {
   }
 
   /**
-   * out = a[m, k] @ B, B[p, j] = b[viewOffset + tap(p) + column(j)] (see ViewMatmulKernel): the
-   * view's span of b is copied into memory once and each block of B gathered from it there.
+   * out = a[m, k] @ B, B[p, j] = b[viewOffset + tap(p) + column(j)], or a[m, n] @ B^T with
+   * transposeView (see ViewMatmulKernel): the view's span of b is copied into memory once and each
+   * block of the right operand gathered from it there.
    */
-  multiplyView(a: Float32Array, aOffset: number, b: Float32Array, view: Omit<ViewMatmulKernel, 'op'>, out: Float32Array): void {
-    const { m, outOffset, viewOffset, taps, columns } = view;
-    const tapOffsets = offsetsOf(taps);
-    const columnOffsets = offsetsOf(columns);
-    const k = tapOffsets.length;
-    const n = columnOffsets.length;
-    const span = (k === 0 || n === 0 ? 0 : tapOffsets[k - 1] + columnOffsets[n - 1]) + 1;
-    this.product(a, aOffset, false, out, outOffset, m, n, k, false, undefined, span + k + n, (j0, cols, base, scratch, extra) => {
+  multiplyView(a: Float32Array, aOffset: number, b: Float32Array, view: Omit<ViewMatmulKernel, 'op'>, out: Float32Array, epilogue?: Epilogue): void {
+    const { m, outOffset, viewOffset, taps, columns, transposeView } = view;
+    const tapBytes = byteOffsetsOf(taps);
+    const columnBytes = byteOffsetsOf(columns);
+    const k = tapBytes.length;
+    const n = columnBytes.length;
+    const span = (k === 0 || n === 0 ? 0 : (tapBytes[k - 1] + columnBytes[n - 1]) / 4) + 1;
+    // The right operand's rows (the product's depth) and columns: gathered from the same tables, swapped when transposed.
+    const [depth, width, depthBytes, widthBytes] = transposeView ? [n, k, columnBytes, tapBytes] : [k, n, tapBytes, columnBytes];
+    this.product(a, aOffset, false, out, outOffset, m, width, depth, false, epilogue, span + k + n, (j0, cols, base, scratch, extra) => {
       if (j0 === 0) {
         this.view.set(b.subarray(viewOffset, viewOffset + span), extra);
         const tables = new Int32Array(this.view.buffer, (extra + span) * 4, k + n);
-        for (let p = 0; p < k; p++) tables[p] = tapOffsets[p] * 4;
-        for (let j = 0; j < n; j++) tables[k + j] = columnOffsets[j] * 4;
+        tables.set(depthBytes);
+        tables.set(widthBytes, depth);
       }
-      const tapTable = (extra + span) * 4;
-      this.gatherColumns(extra * 4, tapTable, tapTable + (k + j0) * 4, scratch * 4, k, cols);
-      this.packB(this.view, scratch, false, cols, cols, k, base, scratch, true);
+      const depthTable = (extra + span) * 4;
+      const widthTable = depthTable + (depth + j0) * 4;
+      // Gathered along the view's columns, its contiguous direction: B's block as is, or B^T's rows (then transposed by the packing).
+      if (transposeView) this.gatherColumns(extra * 4, widthTable, depthTable, scratch * 4, cols, depth);
+      else this.gatherColumns(extra * 4, depthTable, widthTable, scratch * 4, depth, cols);
+      this.packB(this.view, scratch, transposeView, cols, transposeView ? depth : cols, depth, base, scratch, true);
     });
   }
 
   /**
-   * The blocked product both entry points share: op(a) packed once, then for each block of columns
+   * b[view] += a^T g for each group (see ViewScatterKernel): the span of b that the groups' views
+   * cover is copied into memory once, each block of each product is added into it there
+   * (scatterColumns), and the span is copied back.
+   */
+  multiplyScatter(a: Float32Array, g: Float32Array, kernel: Omit<ViewScatterKernel, 'op'>, b: Float32Array): void {
+    const { groups, m, viewOffset, viewGroupStride, taps, columns } = kernel;
+    const tapBytes = byteOffsetsOf(taps);
+    const columnBytes = byteOffsetsOf(columns);
+    const k = tapBytes.length;
+    const n = columnBytes.length;
+    if (k === 0 || n === 0 || m === 0 || groups === 0) return;
+    const span = (groups - 1) * viewGroupStride + (tapBytes[k - 1] + columnBytes[n - 1]) / 4 + 1;
+    let spanBase = 0;
+    for (let q = 0; q < groups; q++) {
+      this.product(a, q * m * k, true, b, 0, k, n, m, false, undefined, span + k + n, (j0, cols, base, scratch, extra) => {
+        if (q === 0 && j0 === 0) {
+          spanBase = extra;
+          this.view.set(b.subarray(viewOffset, viewOffset + span), extra);
+          const tables = new Int32Array(this.view.buffer, (extra + span) * 4, k + n);
+          tables.set(tapBytes);
+          tables.set(columnBytes, k);
+        }
+        this.packB(g, q * m * n + j0, false, cols, n, m, base, scratch);
+      }, (j0, cols, cBase, ldc, extra) => {
+        const tapTable = (extra + span) * 4;
+        this.scatterColumns((extra + q * viewGroupStride) * 4, tapTable, tapTable + (k + j0) * 4, cBase * 4, k, cols, ldc * 4);
+      });
+    }
+    b.set(this.view.subarray(spanBase, spanBase + span), viewOffset);
+  }
+
+  /**
+   * The blocked product the entry points share: op(a) packed once, then for each block of columns
    * `packBlock` packs op(b)'s block at `base` (using `scratch`; `extra` is the caller's own region of
-   * `extraFloats`), the kernel runs, and the block is copied out.
+   * `extraFloats`), the kernel runs, and `emit` takes the block (m rows `ldc` apart at `cBase`),
+   * by default copying it out to out[m, n] at outOffset (adding to it when accumulating).
    */
   private product(
     a: Float32Array, aOffset: number, transA: boolean, out: Float32Array, outOffset: number, m: number, n: number, k: number,
     accumulate: boolean, epilogue: Epilogue | undefined, extraFloats: number,
     packBlock: (j0: number, cols: number, base: number, scratch: number, extra: number) => void,
+    emit: (j0: number, cols: number, cBase: number, ldc: number, extra: number) => void = (j0, cols, cBase, ldc) => this.copyOut(out, outOffset + j0, n, m, cols, cBase, ldc, accumulate),
   ): void {
     const rowPanels = Math.ceil(m / MR);
     const blockCols = Math.min(Math.ceil(n / NR), Math.max(1, Math.floor(BLOCK_FLOATS / (NR * Math.max(k, 1))))) * NR;
@@ -124,8 +172,8 @@ export class WasmGemm {
     const bSize = blockCols * k;
     const cBase = aSize + bSize;
     const scratch = cBase + rowPanels * MR * blockCols;
-    const biasBase = scratch + k * Math.max(m, blockCols);
-    const extra = biasBase + (epilogue === undefined ? 0 : blockCols);
+    const biasBase = scratch + k * Math.max(rowPanels * MR, blockCols);
+    const extra = biasBase + (epilogue === undefined ? 0 : Math.max(blockCols, m));
     const mem = this.reserve(extra + extraFloats);
     this.packA(a, aOffset, transA, m, k, scratch);
     const parallel = this.pool !== null && m * n * k >= PARALLEL_WORK;
@@ -139,40 +187,59 @@ export class WasmGemm {
       else if (parallel && colPanels > 1) this.pool!.run(product, this.kernel);
       else multiplyColumns(this.kernel, product, 0, colPanels);
       if (epilogue !== undefined) {
-        const { bias, activation, alpha } = epilogue;
-        mem.fill(0, biasBase, biasBase + ldc);
-        if (bias !== null) mem.set(bias.subarray(j0, j0 + cols), biasBase);
-        this.epilogues[activation](cBase * 4, m, ldc, ldc * 4, biasBase * 4, alpha);
+        const { bias, perRow, activation, alpha } = epilogue;
+        const biasFloats = perRow ? m : ldc;
+        mem.fill(0, biasBase, biasBase + biasFloats);
+        if (bias !== null) mem.set(perRow ? bias.subarray(0, m) : bias.subarray(j0, j0 + cols), biasBase);
+        (perRow ? this.rowEpilogues : this.epilogues)[activation](cBase * 4, m, ldc, ldc * 4, biasBase * 4, alpha);
       }
-      for (let i = 0; i < m; i++) {
-        const c = cBase + i * ldc;
-        const o = outOffset + i * n + j0;
-        if (accumulate) for (let j = 0; j < cols; j++) out[o + j] += mem[c + j];
-        else if (cols < SHORT_ROW) for (let j = 0; j < cols; j++) out[o + j] = mem[c + j];
-        else out.set(mem.subarray(c, c + cols), o);
-      }
+      emit(j0, cols, cBase, ldc, extra);
+    }
+  }
+
+  /** Rows of a block of the product (`ldc` apart at `cBase`) to out, whose rows are `n` apart. */
+  private copyOut(out: Float32Array, offset: number, n: number, rows: number, cols: number, cBase: number, ldc: number, accumulate: boolean): void {
+    const mem = this.view;
+    for (let i = 0; i < rows; i++) {
+      const c = cBase + i * ldc;
+      const o = offset + i * n;
+      if (accumulate) for (let j = 0; j < cols; j++) out[o + j] += mem[c + j];
+      else if (cols < SHORT_ROW) for (let j = 0; j < cols; j++) out[o + j] = mem[c + j];
+      else out.set(mem.subarray(c, c + cols), o);
     }
   }
 
   /**
    * out = act(x) elementwise through the epilogue's float32 functions (within 2 ulp of the
-   * reference; subnormal sigmoid results flushed to zero). The bias they add is -0, which leaves
-   * every x as it is, the sign of zero included.
+   * reference; subnormal sigmoid results flushed to zero), as one row. The bias they add is -0,
+   * which leaves every x as it is, the sign of zero included.
    */
-  activate(activation: Activation, x: Float32Array, out: Float32Array): void {
+  activate(activation: Activation, x: Float32Array, out: Float32Array, alpha = 0): void {
     const width = Math.ceil(x.length / 4) * 4;
-    const mem = this.reserve(2 * width);
+    const mem = this.reserve(width + 1);
     mem.set(x, 0);
-    mem.fill(-0, width, 2 * width);
-    this.epilogues[activation](0, 1, width, width * 4, width * 4, 0);
+    mem[width] = -0;
+    this.rowEpilogues[activation](0, 1, width, width * 4, width * 4, alpha);
     out.set(mem.subarray(0, x.length));
+  }
+
+  /** out = y > 0 ? g : 0 elementwise (ReLU's backward from its output), exactly as the reference. */
+  reluGrad(g: Float32Array, y: Float32Array, out: Float32Array): void {
+    const width = Math.ceil(g.length / 4) * 4;
+    const mem = this.reserve(2 * width);
+    mem.set(g, 0);
+    mem.set(y, width);
+    this.reluGradKernel(0, width * 4, width * 4);
+    out.set(mem.subarray(0, g.length));
   }
 
   /** op(a) (m x k) as 4-row panels at the start of memory, the full ones from a copy of a at `scratch`. */
   private packA(a: Float32Array, offset: number, trans: boolean, m: number, k: number, scratch: number): void {
-    const full = Math.floor(m / MR);
+    // Untransposed, the rows past the last are zeros appended to the copy, so every panel is a full one.
+    const full = trans ? Math.floor(m / MR) : Math.ceil(m / MR);
     if (full > 0) {
       this.view.set(a.subarray(offset, offset + m * k), scratch);
+      if (!trans) this.view.fill(0, scratch + m * k, scratch + full * MR * k);
       const pack = trans ? this.copyPanels : this.transposePanels;
       // Transposed, panel i's group p is a[p][4i .. 4i + 3]; otherwise element p of rows 4i .. 4i + 3.
       pack(scratch * 4, (trans ? m : k) * 4, (trans ? MR : MR * k) * 4, 0, MR * 4, MR * k * 4, full, k);
@@ -192,7 +259,9 @@ export class WasmGemm {
       if (trans || ld === n) view.set(b.subarray(offset, offset + n * k), scratch);
       else for (let p = 0; p < k; p++) view.set(b.subarray(offset + p * ld, offset + p * ld + n), scratch + p * n);
     }
-    const full = Math.floor(n / NR);
+    // Transposed, the columns past the last are zero rows appended to the copy, so every panel is a full one.
+    const full = trans ? Math.ceil(n / NR) : Math.floor(n / NR);
+    if (trans) view.fill(0, scratch + n * k, scratch + full * NR * k);
     for (let half = 0; half < 2 && full > 0; half++) {
       const dst = (base + half * 4) * 4;
       if (trans) this.transposePanels((scratch + half * 4 * k) * 4, k * 4, NR * k * 4, dst, NR * 4, NR * k * 4, full, k);
@@ -201,6 +270,22 @@ export class WasmGemm {
     // op(b)^T is n x k, so its last columns are packed as rows of the transposed operand.
     if (full * NR < n) packEdge(view, scratch, !trans, n, k, NR, full, view, base + full * NR * k);
   }
+}
+
+/** byteOffsetsOf's tables of the views seen recently (a training loop asks for the same few every step). */
+const offsetTables = new Map<string, Int32Array>();
+const MAX_OFFSET_TABLES = 64;
+
+/** The byte offset (4 per float) of each multi-index of `axes`, row-major; shared, so read-only. */
+function byteOffsetsOf(axes: ViewAxes): Int32Array {
+  const key = `${axes.shape.join(',')}/${axes.strides.join(',')}`;
+  let table = offsetTables.get(key);
+  if (table === undefined) {
+    if (offsetTables.size >= MAX_OFFSET_TABLES) offsetTables.clear();
+    table = offsetsOf(axes).map((offset) => offset * 4);
+    offsetTables.set(key, table);
+  }
+  return table;
 }
 
 /** The offset of each multi-index of `axes`, row-major. */

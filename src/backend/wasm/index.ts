@@ -1,9 +1,10 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { forEachMatrix } from '../js/gemm.js';
 import { jsKernels, typedArrayBackend } from '../js/index.js';
-import type { LinearKernel, MatmulKernel, UnaryKernel, ViewMatmulKernel } from '../kernels.js';
+import type { Activation, ActivationGradKernel, LinearKernel, MatmulKernel, MaxPoolKernel, UnaryKernel, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
 import { WasmGemm } from './gemm.js';
+import { wasmMaxPool } from './max-pool.js';
 import { copy } from './strided-copy.js';
 import { getThreads } from './threads.js';
 
@@ -57,21 +58,52 @@ function viewMatmul(kernel: ViewMatmulKernel, inputs: readonly TypedArray[], out
     jsKernels.viewMatmul(kernel, inputs, outputs);
     return;
   }
-  wasmGemm().multiplyView(a, kernel.aOffset, b, kernel, out);
+  const fused = kernel.epilogue;
+  const epilogue = fused === undefined ? undefined : {
+    bias: fused.biasOffset === null ? null : (inputs[2] as Float32Array).subarray(fused.biasOffset), perRow: true, activation: fused.activation, alpha: fused.alpha,
+  };
+  wasmGemm().multiplyView(a, kernel.aOffset, b, kernel, out, epilogue);
   releaseLargeMemory();
 }
 
-/** sigmoid and tanh (the recurrent layers' gates) on float32 arrays of up to this many elements run in WebAssembly. */
+function viewScatter(kernel: ViewScatterKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [a, g] = inputs;
+  const [b] = outputs;
+  if (!(a instanceof Float32Array && g instanceof Float32Array && b instanceof Float32Array)) {
+    jsKernels.viewScatter(kernel, inputs, outputs);
+    return;
+  }
+  wasmGemm().multiplyScatter(a, g, kernel, b);
+  releaseLargeMemory();
+}
+
+/** Activations on float32 arrays of up to this many elements run in WebAssembly. */
 const MAX_ACTIVATION = 1 << 22;
+/**
+ * The unary ops that the epilogue's float32 functions compute: sigmoid and tanh (the recurrent
+ * layers' gates) within 2 ulp of the reference, relu exactly (a branch per element in JavaScript
+ * mispredicts on half of a layer's outputs).
+ */
+const WASM_UNARY = new Set<UnaryKernel['fn']>(['sigmoid', 'tanh', 'relu']);
 
 function unary(kernel: UnaryKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
   const [x] = inputs;
   const [out] = outputs;
-  if ((kernel.fn === 'sigmoid' || kernel.fn === 'tanh') && x instanceof Float32Array && out instanceof Float32Array && x.length <= MAX_ACTIVATION) {
-    wasmGemm().activate(kernel.fn, x, out);
+  if (WASM_UNARY.has(kernel.fn) && x instanceof Float32Array && out instanceof Float32Array && x.length <= MAX_ACTIVATION) {
+    wasmGemm().activate(kernel.fn as Activation, x, out);
     return;
   }
   jsKernels.unary(kernel, inputs, outputs);
+}
+
+function activationGrad(kernel: ActivationGradKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [g, y] = inputs;
+  const [out] = outputs;
+  if (kernel.activation === 'relu' && g instanceof Float32Array && y instanceof Float32Array && out instanceof Float32Array && g.length <= MAX_ACTIVATION) {
+    wasmGemm().reluGrad(g, y, out);
+    return;
+  }
+  jsKernels.activationGrad(kernel, inputs, outputs);
 }
 
 function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
@@ -82,9 +114,16 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
     jsKernels.linear(kernel, inputs, outputs);
     return;
   }
-  const epilogue = { bias: kernel.bias ? (bias as Float32Array) : null, activation, alpha };
+  const epilogue = { bias: kernel.bias ? (bias as Float32Array) : null, perRow: false, activation, alpha };
   wasmGemm().multiply(x, 0, false, weight, 0, true, out, 0, rows, outFeatures, inFeatures, false, epilogue);
   releaseLargeMemory();
+}
+
+function maxPool(kernel: MaxPoolKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [x] = inputs;
+  const [values, indices] = outputs;
+  if (x instanceof Float32Array && values instanceof Float32Array && indices instanceof Int32Array && wasmMaxPool(kernel, x, values, indices)) return;
+  jsKernels.maxPool(kernel, inputs, outputs);
 }
 
 /**
@@ -93,7 +132,7 @@ function linear(kernel: LinearKernel, inputs: readonly TypedArray[], outputs: re
  * the js backend (nothing to free by hand, no views to go stale); the kernels pack their operands
  * into the module's own memory, which the packing needs anyway.
  */
-export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, unary, matmul, viewMatmul, linear, copy });
+export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, unary, activationGrad, matmul, viewMatmul, viewScatter, linear, maxPool, copy });
 
 /** Whether the wasm backend can run here (WebAssembly with 128-bit SIMD). */
 export const WASM_AVAILABLE = HAS_SIMD;

@@ -126,3 +126,36 @@ export function gatherColumns(): FunctionSpec {
   code.br(0).end().end();
   return { name: 'gatherColumns', params: PARAMS.slice(0, 6), results: [], code };
 }
+
+/**
+ * `scatterColumns(dst, taps, columns, src, k, n, ldcBytes)`: dst[taps[p] + columns[j]] += src[p, j]
+ * for the k x n block at src (rows ldcBytes apart), the byte-offset tables as in gatherColumns: a
+ * block of a product added into a strided view's elements (col2im), overlapping windows summed.
+ */
+export type ColumnScatterer = (dst: number, taps: number, columns: number, src: number, k: number, n: number, ldcBytes: number) => void;
+
+export function scatterColumns(): FunctionSpec {
+  const code = new Code(7);
+  const [dst, taps, columns, src, k, n, ldc] = [0, 1, 2, 3, 4, 5, 6];
+  const p = code.local('i32');
+  const j = code.local('i32');
+  const row = code.local('i32');
+  const address = code.local('i32');
+  const from = code.local('i32');
+  code.i32(0).set(p);
+  code.block().loop(); // over taps
+  code.get(p).get(k).i32GeU().brIf(1);
+  code.get(dst).get(taps).get(p).i32(2).i32Shl().i32Add().i32Load().i32Add().set(row);
+  code.get(src).get(p).get(ldc).i32Mul().i32Add().set(from);
+  code.i32(0).set(j);
+  code.block().loop(); // over columns
+  code.get(j).get(n).i32GeU().brIf(1);
+  code.get(row).get(columns).get(j).i32(2).i32Shl().i32Add().i32Load().i32Add().set(address);
+  code.get(address).get(address).f32Load().get(from).f32Load().f32Add().f32Store();
+  code.get(from).i32(4).i32Add().set(from);
+  code.get(j).i32(1).i32Add().set(j);
+  code.br(0).end().end();
+  code.get(p).i32(1).i32Add().set(p);
+  code.br(0).end().end();
+  return { name: 'scatterColumns', params: new Array<'i32'>(7).fill('i32'), results: [], code };
+}

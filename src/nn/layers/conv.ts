@@ -1,12 +1,13 @@
 import type { FloatDType } from '../../base/dtype.js';
 import { checkChoice, checkOptions, describeValue } from '../../base/options.js';
-import { conv1d, conv2d, convTranspose1d, convTranspose2d } from '../../ops/conv.js';
+import { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, fusedConvolution } from '../../ops/conv.js';
 import { type Padding, type PerAxis, perAxis } from '../../ops/window.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { pytorchLinearDefault_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { FusableActivation } from './activations.js';
 
 export interface ConvLayerOptions {
   stride?: PerAxis;
@@ -77,14 +78,25 @@ abstract class ConvBase extends Module {
 abstract class Conv extends ConvBase {
   readonly padding: Padding;
 
-  protected constructor(name: string, d: number, private readonly fn: ConvFn, inChannels: number, outChannels: number, kernelSize: PerAxis, options: ConvLayerOptions) {
+  protected constructor(name: string, private readonly d: 1 | 2, private readonly fn: ConvFn, inChannels: number, outChannels: number, kernelSize: PerAxis, options: ConvLayerOptions) {
     checkOptions(options, CONV_LAYER_OPTIONS, name);
     super(name, d, inChannels, outChannels, kernelSize, options, false);
     this.padding = options.padding ?? 0;
   }
 
   forward(input: Tensor): Tensor {
-    return this.fn(input, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return this.fn(input, this.weight, this.bias, this.options());
+  }
+
+  /** With an activation next (Conv2d -> ReLU), the activation is applied where the product is made; not for subclasses that override forward. */
+  override fuseWith(next: Module): ((input: Tensor) => Tensor) | null {
+    if (this.forward !== Conv.prototype.forward || !(next instanceof FusableActivation)) return null;
+    const activation = next.fusedActivation();
+    return activation === null ? null : (input) => fusedConvolution(this.d, input, this.weight, this.bias, this.options(), activation);
+  }
+
+  private options(): ConvOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
 
   override extraRepr(): string {

@@ -73,3 +73,7 @@ export { buildNetwork, type NetworkSpec } from './nn/model-spec.js';
 // Functional Jacobians: grad, vjp, jvp, jacobian, and gradients (torch.autograd.grad) (issue 14).
 export { enableGrad, gradients, type BackwardOptions } from './autograd/graph.js';
 export { grad, vjp, jvp, jacobian, type FunctionalOptions, type GradOptions } from './autograd/functional.js';
+// Linear algebra (nb.linalg) and closed-form ridge regression (issue 14).
+export * as linalg from './linalg/index.js';
+export { LinalgError } from './linalg/errors.js';
+export { ridge, type RidgeOptions, type RidgeFit } from './linalg/ridge.js';

@@ -25,3 +25,27 @@ it('examples/gradient-decay.mjs: the Elman gradient vanishes over 49 steps, the 
   expect(gated).toBeGreaterThan(1e-2);
   expect(lstm).toBeGreaterThan(1e-2);
 });
+
+it('examples/random-features.mjs: gradient descent reaches nb.ridge\'s loss to 1e-6; the lambda and feature-count table (built package)', () => {
+  const out = execFileSync(process.execPath, ['examples/random-features.mjs'], { cwd: root, encoding: 'utf8' });
+  const closed = Number(out.match(/closed form \(nb\.ridge\)\s+([\d.]+)/)![1]);
+  const descent = Number(out.match(/gradient descent, \d+ steps\s+([\d.]+)/)![1]);
+  expect(Math.abs(descent - closed)).toBeLessThan(1e-6);
+  expect(Number(out.match(/difference ([\d.e+-]+)/)![1])).toBeLessThan(1e-6);
+  // Rows: D, then train / test MSE for lambda = 1e-6, 1e-3, 0.1, 10.
+  const rows = [...out.matchAll(/^\s+(\d+)((?:\s+[\d.]+ \/ [\d.]+){4})$/gm)].map((m) => ({
+    features: Number(m[1]),
+    cells: [...m[2].matchAll(/([\d.]+) \/ ([\d.]+)/g)].map((c) => ({ train: Number(c[1]), test: Number(c[2]) })),
+  }));
+  expect(rows.map((r) => r.features)).toEqual([5, 20, 100, 400]);
+  for (const { cells } of rows) {
+    // A larger penalty never fits the training points better.
+    for (let j = 1; j < cells.length; j++) expect(cells[j].train).toBeGreaterThanOrEqual(cells[j - 1].train);
+  }
+  // Nested features with almost no penalty fit the training points ever more closely...
+  for (let i = 1; i < rows.length; i++) expect(rows[i].cells[0].train).toBeLessThanOrEqual(rows[i - 1].cells[0].train);
+  // ...and with 400 of them that overfits: a moderate lambda generalizes better.
+  const widest = rows[rows.length - 1].cells;
+  expect(widest[0].test).toBeGreaterThan(widest[2].test);
+  expect(Math.min(...rows.flatMap((r) => r.cells.map((c) => c.test)))).toBeLessThan(0.012);
+});

@@ -131,11 +131,50 @@ export interface MaxPoolKernel {
   op: 'maxPool'; planes: number; inSize: Shape; outSize: Shape; kernel: Shape; stride: Shape; dilation: Shape; padding: Shape;
 }
 
+/*
+ * Dense linear algebra on a batch of matrices stored one after another (row-major), LAPACK's
+ * getrf/getrs, potrf, trtrs and geqrf. Each kernel computes in float64 whatever the storage dtype:
+ * the matrix it factors or solves for is copied into a Float64Array and written back once.
+ */
+
+/**
+ * LU factorization with partial pivoting, P A = L U, of each a[batch, n, n]: lu holds U on and
+ * above the diagonal and L's multipliers below it (L has a unit diagonal); pivots[batch, n] (int32)
+ * the row swapped with row i at step i; info[batch] (int32) 0, or 1 + the first i where U[i, i] is
+ * exactly zero (the factorization still completes). Inputs: [a]; outputs: [lu, pivots, info].
+ */
+export interface LuFactorKernel { op: 'luFactor'; batch: number; n: number }
+/** x = A^-1 b, or A^-T b when transpose, from luFactor's factors of A, for b[batch, n, k]. Inputs: [lu, pivots, b]; outputs: [x]. */
+export interface LuSolveKernel { op: 'luSolve'; batch: number; n: number; k: number; transpose: boolean }
+/**
+ * det A per matrix from luFactor's factors, or (log) its sign and log |det A|, which are 0 and
+ * -Infinity for a singular matrix. Inputs: [lu, pivots]; outputs: [det] or [sign, logabsdet].
+ */
+export interface LuDeterminantKernel { op: 'luDeterminant'; batch: number; n: number; log: boolean }
+/**
+ * Cholesky factorization A = L L^T of each a[batch, n, n], from its lower triangle only: out is L
+ * (zero above the diagonal), or U = L^T when upper; info[batch] (int32) 0, or the order of the first
+ * leading minor that is not positive-definite. Inputs: [a]; outputs: [out, info].
+ */
+export interface CholeskyKernel { op: 'cholesky'; batch: number; n: number; upper: boolean }
+/**
+ * x = T^-1 b, or T^-T b when transpose, by substitution with t[batch, n, n], reading only its upper
+ * or lower triangle, for b[batch, n, k]. Inputs: [t, b]; outputs: [x].
+ */
+export interface TriangularSolveKernel { op: 'triangularSolve'; batch: number; n: number; k: number; upper: boolean; transpose: boolean }
+/**
+ * Reduced QR by Householder reflections, a[batch, m, n] = q[batch, m, p] r[batch, p, n] with
+ * p = min(m, n), q's columns orthonormal, r upper triangular with diag(r) >= 0 (each reflection maps
+ * its column to +norm, so there are no signs to fix afterwards). Inputs: [a]; outputs: [q, r].
+ */
+export interface HouseholderQrKernel { op: 'householderQr'; batch: number; m: number; n: number }
+
 export type Kernel =
   | FillKernel | ArangeKernel | CastKernel | UnaryKernel | ActivationGradKernel | BinaryKernel | WhereKernel
   | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | ViewMatmulKernel | ViewScatterKernel | LinearKernel | SoftmaxKernel
   | SoftmaxCrossEntropyKernel | MaxPoolKernel | GatherKernel | ScatterAddKernel | IndexSelectKernel | OneHotKernel
-  | DropoutMaskKernel | SgdStepKernel | AdamStepKernel;
+  | DropoutMaskKernel | SgdStepKernel | AdamStepKernel
+  | LuFactorKernel | LuSolveKernel | LuDeterminantKernel | CholeskyKernel | TriangularSolveKernel | HouseholderQrKernel;
 
 export type KernelName = Kernel['op'];
 

@@ -6,6 +6,7 @@ import { activationGrad, arange, binary, cast, fill, unary, where } from './elem
 import { matmul, viewMatmul, viewScatter } from './gemm.js';
 import { gather, indexSelect, oneHot, scatterAdd } from './indexing.js';
 import { linear } from './linear.js';
+import { cholesky, householderQr, luDeterminant, luFactor, luSolve, triangularSolve } from './linalg.js';
 import { adamStep, sgdStep } from './optim.js';
 import { maxPool } from './pool.js';
 import { dropoutMask } from './random.js';
@@ -17,6 +18,7 @@ import { copy } from './strided.js';
 export const jsKernels: KernelTable<TypedArray> = {
   fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, viewMatmul, viewScatter, linear,
   softmax, softmaxCrossEntropy, maxPool, gather, scatterAdd, indexSelect, oneHot, dropoutMask, sgdStep, adamStep,
+  luFactor, luSolve, luDeterminant, cholesky, triangularSolve, householderQr,
 };
 
 /** Runs a kernel of the table on plain arrays (the checking backend reuses it on its own copies). */

@@ -77,3 +77,6 @@ export { grad, vjp, jvp, jacobian, type FunctionalOptions, type GradOptions } fr
 export * as linalg from './linalg/index.js';
 export { LinalgError } from './linalg/errors.js';
 export { ridge, type RidgeOptions, type RidgeFit } from './linalg/ridge.js';
+// Forward hooks and per-layer statistics (issue 14).
+export type { ForwardHook, ForwardPreHook, RemovableHandle } from './nn/module.js';
+export { layerStats, initializeModel, type LayerStats, type LayerStatsOptions } from './nn/layer-stats.js';

@@ -49,3 +49,21 @@ it('examples/random-features.mjs: gradient descent reaches nb.ridge\'s loss to 1
   expect(widest[0].test).toBeGreaterThan(widest[2].test);
   expect(Math.min(...rows.flatMap((r) => r.cells.map((c) => c.test)))).toBeLessThan(0.012);
 });
+
+it('examples/residual-vs-plain.mjs: the first layers of a 20-layer tanh MLP get no gradient, with residual connections they do (built package)', () => {
+  const out = execFileSync(process.execPath, ['examples/residual-vs-plain.mjs'], { cwd: root, encoding: 'utf8' });
+  const rows = new Map(
+    [...out.matchAll(/^\s+(\d+)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)\s+([\d.e+-]+)$/gm)].map((m) => [Number(m[1]), m.slice(2).map(Number)]),
+  );
+  expect([...rows.keys()]).toEqual([1, 2, 3, 4, 5, 10, 20, 21]);
+  for (const layer of [1, 2, 3, 4, 5]) {
+    const [plainInit, residualInit, plainTrained, residualTrained] = rows.get(layer)!;
+    expect(plainInit, `layer ${layer}`).toBeLessThan(1e-4);
+    expect(plainTrained, `layer ${layer}`).toBeLessThan(1e-4);
+    expect(residualInit / plainInit, `layer ${layer}`).toBeGreaterThan(1e4);
+    expect(residualTrained / plainTrained, `layer ${layer}`).toBeGreaterThan(1e4);
+  }
+  const [, , plainLoss, residualLoss] = out.match(/^\s+loss on the batch\s+(.*)$/m)![1].trim().split(/\s+/).map(Number);
+  expect(plainLoss).toBeGreaterThan(2.2);
+  expect(residualLoss).toBeLessThan(1);
+});

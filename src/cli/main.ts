@@ -9,6 +9,7 @@ import { ACTIVATION_NAMES } from '../nn/mlp.js';
 import { TrainingDivergedError } from '../train/fit.js';
 import { UsageError } from './errors.js';
 import { evalCommand, type EvalFlags } from './eval.js';
+import { inspectCommand, type InspectFlags } from './inspect.js';
 import { DEFAULT_MLP, MODEL_NAMES } from './models.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizer-flags.js';
 import { countOrInfinity, integer, number, shape, sizeList } from './parse.js';
@@ -100,6 +101,19 @@ recurrentOptions(
 )
   .option('--json', 'print one JSON object on stdout instead of the table', false)
   .action((flags: SummaryFlags, command: Command) => summaryCommand(flags, givenFlags(command)));
+
+dataOptions(
+  program
+    .command('inspect')
+    .description('Show per-layer statistics on a batch of real data: activation mean and variance next to the variance the initializer predicts, dead ReLUs, saturated sigmoids and tanh, weight and gradient norms.')
+    .option('--model <name|file>', `${MODEL_HELP}, instead of the default MLP of nabla train`)
+    .addOption(new Option('--init <name>', `weight initializer: of the default MLP (default xavier-uniform, as nabla train), or re-initializing the Linear and convolution layers of a --model network (which otherwise keeps PyTorch's)`).choices(INIT_NAMES))
+    .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('mnist')),
+)
+  .option('--batch-size <n>', 'random training samples in the batch', integer(1), 1000)
+  .option('--seed <n>', 'seed for the initialization and the choice of samples', integer(0), 0)
+  .option('--json', 'print one JSON object on stdout instead of the table', false)
+  .action((flags: InspectFlags) => inspectCommand(flags));
 
 const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
 

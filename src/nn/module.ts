@@ -12,6 +12,28 @@ const BUFFER_OPTIONS = ['persistent'];
 export type AnyModule = Module<never[], unknown>;
 
 /**
+ * Runs before the forward of module M (PyTorch's forward pre-hook); inputs it returns replace the
+ * forward's arguments. (Typed as an array rather than the forward's tuple of arguments, which
+ * TypeScript would not infer for a returned array literal.)
+ */
+export type ForwardPreHook<M extends AnyModule> = (module: M, inputs: Parameters<M['forward']>) => Parameters<M['forward']>[number][] | void;
+
+/** Runs after the forward of module M (PyTorch's forward hook); an output it returns replaces the forward's result. */
+export type ForwardHook<M extends AnyModule> = (module: M, inputs: Parameters<M['forward']>, output: ReturnType<M['forward']>) => ReturnType<M['forward']> | void;
+
+/**
+ * A hook as a module keeps it, untyped: were the hooks typed by Module's type arguments (in argument
+ * and in result position), a Module<Tensor[], Tensor> would no longer be an AnyModule. Their types
+ * come from the module they are registered on (`this: M`) instead.
+ */
+type StoredHook = (...args: never[]) => unknown;
+
+/** What registering a hook returns: `remove()` unregisters it (a second call does nothing). */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+/**
  * Base class of layers and models, as in PyTorch: parameters and child modules are discovered from
  * the instance's fields (arrays of modules included), in declaration order, and named with dots
  * (`0.weight`, `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name. Buffers
@@ -21,6 +43,11 @@ export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tenso
   training = true;
   /** Registered buffers in registration order: state-dict name -> the field holding the tensor. */
   readonly #buffers = new Map<string, { field: string; persistent: boolean }>();
+  /** Hooks by registration, each under a key of its own, so one function may be registered twice (as in PyTorch). */
+  readonly #forwardPreHooks = new Map<object, StoredHook>();
+  readonly #forwardHooks = new Map<object, StoredHook>();
+  /** While hooks are registered: the own `forward` property (if any) that the hooked forward replaced. */
+  #ownForward: PropertyDescriptor | undefined;
 
   /**
    * The computation; modules may take several tensors (an input and a mask, an input and a state).
@@ -29,6 +56,66 @@ export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tenso
    * tensor (Sequential, fit).
    */
   abstract forward(...inputs: Inputs): Output;
+
+  /**
+   * Calls `hook(module, inputs)` before every forward of this module, however it is called (directly
+   * or by a container); inputs it returns are passed to forward instead, as PyTorch's
+   * register_forward_pre_hook. Hooks run in registration order.
+   */
+  registerForwardPreHook<M extends AnyModule>(this: M, hook: ForwardPreHook<M>): RemovableHandle {
+    return this.#addHook(this.#forwardPreHooks, hook, 'registerForwardPreHook');
+  }
+
+  /**
+   * Calls `hook(module, inputs, output)` after every forward of this module; an output it returns
+   * replaces the forward's, as PyTorch's register_forward_hook. Hooks run in registration order.
+   */
+  registerForwardHook<M extends AnyModule>(this: M, hook: ForwardHook<M>): RemovableHandle {
+    return this.#addHook(this.#forwardHooks, hook, 'registerForwardHook');
+  }
+
+  #addHook(hooks: Map<object, StoredHook>, hook: StoredHook, op: string): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`${op}: the hook must be a function, got ${describeValue(hook)}`);
+    if (!this.#hooked()) this.#hookForward();
+    const key = {};
+    hooks.set(key, hook);
+    return {
+      remove: () => {
+        if (hooks.delete(key) && !this.#hooked()) this.#unhookForward();
+      },
+    };
+  }
+
+  #hooked(): boolean {
+    return this.#forwardPreHooks.size + this.#forwardHooks.size > 0;
+  }
+
+  /**
+   * Users and containers call `forward` itself (there is no __call__), so hooks run from an own,
+   * non-enumerable `forward` that wraps the class's: it stays out of the fields that name children,
+   * parameters and state, and while it is there Sequential runs the module unfused.
+   */
+  #hookForward(): void {
+    this.#ownForward = Object.getOwnPropertyDescriptor(this, 'forward');
+    const forward = this.forward;
+    const hooked = (...inputs: Inputs): Output => {
+      let args = inputs;
+      for (const hook of [...this.#forwardPreHooks.values()] as ((module: this, inputs: Inputs) => Inputs | void)[]) args = hook(this, args) ?? args;
+      let output = forward.apply(this, args);
+      for (const hook of [...this.#forwardHooks.values()] as ((module: this, inputs: Inputs, output: Output) => Output | void)[]) {
+        const replaced = hook(this, args, output);
+        if (replaced !== undefined) output = replaced;
+      }
+      return output;
+    };
+    Object.defineProperty(this, 'forward', { value: hooked, writable: true, configurable: true, enumerable: false });
+  }
+
+  #unhookForward(): void {
+    if (this.#ownForward === undefined) delete (this as { forward?: unknown }).forward;
+    else Object.defineProperty(this, 'forward', this.#ownForward);
+    this.#ownForward = undefined;
+  }
 
   /** One-line hyperparameters shown by toString(), like PyTorch's extra_repr. */
   extraRepr(): string {

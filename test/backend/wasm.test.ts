@@ -98,9 +98,9 @@ describe('wasm backend against the js kernels', () => {
     }
   });
 
-  it('a product whose right operand is a strided view (im2col without the columns), or its transpose (the weight gradient), over several packed blocks', () => {
-    // The windows of a padded [8, 3, 40, 40] input, 3 taps by 3 with dilation 2, stride 1: k = 27, n = 8 * 36 * 36 (two blocks).
-    const [batch, channels, size, kernel, out] = [8, 3, 40, 3, 36];
+  it.each([36, 35])('a product whose right operand is a strided view (im2col without the columns), or its transpose (the weight gradient), over several packed blocks; output rows of %i', (out) => {
+    // The windows of a padded [8, 3, 40, 40] input, 3 taps by 3 with dilation 2, stride 1: k = 27, n = 8 * out * out (two blocks).
+    const [batch, channels, size, kernel] = [8, 3, 40, 3];
     const [k, n] = [channels * kernel * kernel, batch * out * out];
     const input = nb.randn([batch * channels * size * size + 7], { generator: g });
     for (const transposeView of [false, true]) {
@@ -117,6 +117,25 @@ describe('wasm backend against the js kernels', () => {
         return result;
       });
       allclose(actual, expected, 1e-3, 1e-4);
+    }
+  });
+
+  it('the adjoint of the view product (col2im without the columns) for several groups, rows of columns that are and are not multiples of four', () => {
+    for (const [size, out, stride] of [[12, 10, 1], [13, 6, 2], [9, 7, 1]]) {
+      const [groups, batch, perGroup, m, kernel] = [2, 3, 2, 5, 3];
+      const channels = groups * perGroup;
+      const taps = { shape: [perGroup, kernel, kernel], strides: [size * size, size, 1] };
+      const columns = { shape: [batch, out, out], strides: [channels * size * size, stride * size, stride] };
+      const [k, n] = [perGroup * kernel * kernel, batch * out * out];
+      const a = nb.randn([groups * m * k], { generator: g });
+      const grad = nb.randn([groups * m * n], { generator: g });
+      const start = nb.randn([batch * channels * size * size], { generator: g });
+      const [expected, actual] = both((backend) => {
+        const result = on(backend, start).clone();
+        backend.run({ op: 'viewScatter', groups, m, viewOffset: 0, viewGroupStride: perGroup * size * size, taps, columns }, [on(backend, a).storage, on(backend, grad).storage], [result.storage]);
+        return result;
+      });
+      allclose(actual, expected, 1e-4, 1e-4);
     }
   });
 

@@ -13,6 +13,14 @@ export function gather(kernel: GatherKernel, [x, index]: readonly TypedArray[], 
 
 export function scatterAdd(kernel: ScatterAddKernel, [g, index]: readonly TypedArray[], [out]: readonly TypedArray[]): void {
   const { outer, axisLength, inner, indexAxisLength } = kernel;
+  if (inner === 1) {
+    // Along the last axis (max pooling's gradient, per plane): no inner loop.
+    for (let o = 0, q = 0; o < outer; o++) {
+      const base = o * axisLength;
+      for (let j = 0; j < indexAxisLength; j++, q++) out[base + index[q]] += g[q];
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < indexAxisLength; j++) {
       const q = (o * indexAxisLength + j) * inner;

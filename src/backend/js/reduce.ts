@@ -11,7 +11,7 @@ export function reduce(kernel: ReduceKernel, [x]: readonly TypedArray[], [out]: 
   forEachRow(shape, [stridesOf(shape), outStrides], ([xi, oi], n, [xs, os]) => {
     if (os === 0) {
       let acc = out[oi];
-      if (op === 'sum') for (let i = 0; i < n; i++, xi += xs) acc += x[xi];
+      if (op === 'sum') acc += xs === 1 ? sumRun(x, xi, n) : sumStrided(x, xi, n, xs);
       else if (op === 'max') for (let i = 0; i < n; i++, xi += xs) acc = x[xi] > acc || Number.isNaN(x[xi]) ? x[xi] : acc;
       else for (let i = 0; i < n; i++, xi += xs) acc = x[xi] < acc || Number.isNaN(x[xi]) ? x[xi] : acc;
       out[oi] = acc;
@@ -50,4 +50,25 @@ export function allFinite(_kernel: AllFiniteKernel, [x]: readonly TypedArray[], 
   let probe = 0;
   for (let i = 0; i < x.length; i++) probe += x[i] * 0; // NaN once any value is NaN or infinite
   out[0] = probe === 0 ? 1 : 0;
+}
+
+/** Four partial sums (a dependency chain of adds is the bottleneck), then their total. */
+function sumRun(x: TypedArray, start: number, n: number): number {
+  let [a, b, c, d] = [0, 0, 0, 0];
+  let i = start;
+  const end = start + n;
+  for (; i + 3 < end; i += 4) {
+    a += x[i];
+    b += x[i + 1];
+    c += x[i + 2];
+    d += x[i + 3];
+  }
+  for (; i < end; i++) a += x[i];
+  return a + b + c + d;
+}
+
+function sumStrided(x: TypedArray, start: number, n: number, stride: number): number {
+  let acc = 0;
+  for (let i = 0, q = start; i < n; i++, q += stride) acc += x[q];
+  return acc;
 }

@@ -99,32 +99,13 @@ export function copyPanels(): FunctionSpec {
 /**
  * `gatherColumns(src, taps, columns, dst, k, n)`: dst[p n + j] = src[taps[p] + columns[j]], with
  * byte offsets in the two int32 tables: a block of a strided view's columns (im2col), written
- * compactly for copyPanels.
+ * compactly for copyPanels. Four columns that are adjacent in src (a window row's run along a
+ * contiguous axis) move as one vector.
  */
 export type ColumnGatherer = (src: number, taps: number, columns: number, dst: number, k: number, n: number) => void;
 
 export function gatherColumns(): FunctionSpec {
-  const code = new Code(6);
-  const [src, taps, columns, dst, k, n] = [0, 1, 2, 3, 4, 5];
-  const p = code.local('i32');
-  const j = code.local('i32');
-  const row = code.local('i32');
-  const d = code.local('i32');
-  code.get(dst).set(d);
-  code.i32(0).set(p);
-  code.block().loop(); // over taps
-  code.get(p).get(k).i32GeU().brIf(1);
-  code.get(src).get(taps).get(p).i32(2).i32Shl().i32Add().i32Load().i32Add().set(row);
-  code.i32(0).set(j);
-  code.block().loop(); // over columns
-  code.get(j).get(n).i32GeU().brIf(1);
-  code.get(d).get(row).get(columns).get(j).i32(2).i32Shl().i32Add().i32Load().i32Add().f32Load().f32Store();
-  code.get(d).i32(4).i32Add().set(d);
-  code.get(j).i32(1).i32Add().set(j);
-  code.br(0).end().end();
-  code.get(p).i32(1).i32Add().set(p);
-  code.br(0).end().end();
-  return { name: 'gatherColumns', params: PARAMS.slice(0, 6), results: [], code };
+  return columnsWalk('gatherColumns', false);
 }
 
 /**
@@ -135,27 +116,55 @@ export function gatherColumns(): FunctionSpec {
 export type ColumnScatterer = (dst: number, taps: number, columns: number, src: number, k: number, n: number, ldcBytes: number) => void;
 
 export function scatterColumns(): FunctionSpec {
-  const code = new Code(7);
-  const [dst, taps, columns, src, k, n, ldc] = [0, 1, 2, 3, 4, 5, 6];
+  return columnsWalk('scatterColumns', true);
+}
+
+/**
+ * The walk both share: for each tap p, the view's elements at taps[p] + columns[j] and the compact
+ * block's row p. Where columns[j + 3] - columns[j] is 12 bytes, the four are adjacent and move (or
+ * add) as one vector; elsewhere one at a time. Each element is read and written once in either
+ * case, so the results are those of the scalar walk.
+ */
+function columnsWalk(name: string, scatter: boolean): FunctionSpec {
+  const code = new Code(scatter ? 7 : 6);
+  // gatherColumns(src, taps, columns, dst, k, n) and scatterColumns(dst, taps, columns, src, k, n, ldc): the view, then the block.
+  const [view, taps, columns, block, k, n, ldc] = [0, 1, 2, 3, 4, 5, 6];
   const p = code.local('i32');
   const j = code.local('i32');
   const row = code.local('i32');
-  const address = code.local('i32');
-  const from = code.local('i32');
+  const at = code.local('i32');
+  const compact = code.local('i32');
+  const column = code.local('i32');
+  const vectorEnd = code.local('i32');
+  code.get(n).i32(3).i32GeU().set(vectorEnd); // 1 when there are at least 4 columns
+  code.get(vectorEnd).get(n).i32(3).i32Sub().i32Mul().set(vectorEnd); // j < n - 3 may start a vector
+  if (!scatter) code.get(block).set(compact);
   code.i32(0).set(p);
   code.block().loop(); // over taps
   code.get(p).get(k).i32GeU().brIf(1);
-  code.get(dst).get(taps).get(p).i32(2).i32Shl().i32Add().i32Load().i32Add().set(row);
-  code.get(src).get(p).get(ldc).i32Mul().i32Add().set(from);
+  code.get(view).get(taps).get(p).i32(2).i32Shl().i32Add().i32Load().i32Add().set(row);
+  if (scatter) code.get(block).get(p).get(ldc).i32Mul().i32Add().set(compact);
   code.i32(0).set(j);
+  code.get(columns).set(column);
   code.block().loop(); // over columns
   code.get(j).get(n).i32GeU().brIf(1);
-  code.get(row).get(columns).get(j).i32(2).i32Shl().i32Add().i32Load().i32Add().set(address);
-  code.get(address).get(address).f32Load().get(from).f32Load().f32Add().f32Store();
-  code.get(from).i32(4).i32Add().set(from);
+  code.get(row).get(column).i32Load().i32Add().set(at);
+  code.block(); // four adjacent columns at once, when they are
+  code.get(j).get(vectorEnd).i32GeU().brIf(0);
+  code.get(column).i32Load(12).get(column).i32Load().i32Sub().i32(12).i32Ne().brIf(0);
+  if (scatter) code.get(at).get(at).v128Load().get(compact).v128Load().f32x4Add().v128Store();
+  else code.get(compact).get(at).v128Load().v128Store();
+  code.get(compact).i32(16).i32Add().set(compact);
+  code.get(column).i32(16).i32Add().set(column);
+  code.get(j).i32(4).i32Add().set(j);
+  code.br(1).end();
+  if (scatter) code.get(at).get(at).f32Load().get(compact).f32Load().f32Add().f32Store();
+  else code.get(compact).get(at).f32Load().f32Store();
+  code.get(compact).i32(4).i32Add().set(compact);
+  code.get(column).i32(4).i32Add().set(column);
   code.get(j).i32(1).i32Add().set(j);
   code.br(0).end().end();
   code.get(p).i32(1).i32Add().set(p);
   code.br(0).end().end();
-  return { name: 'scatterColumns', params: new Array<'i32'>(7).fill('i32'), results: [], code };
+  return { name, params: new Array<'i32'>(scatter ? 7 : 6).fill('i32'), results: [], code };
 }

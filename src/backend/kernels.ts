@@ -74,6 +74,12 @@ export interface ViewMatmulKernel {
    * the third input.
    */
   epilogue?: { activation: Activation; alpha: number; biasOffset: number | null };
+  /**
+   * The product written channels-first instead (not with transposeView): its columns are `samples`
+   * runs of `length` (a convolution's output positions per sample), so element (i, j) goes to
+   * out[outOffset + i length + floor(j / length) stride + j mod length] ([N, C, L] with stride C L).
+   */
+  outSamples?: { length: number; stride: number };
 }
 /**
  * The adjoint of viewMatmul in its view, for `groups` products at once (a convolution's input

@@ -139,16 +139,17 @@ function convolution(op: string, d: number, x: Tensor, weight: Tensor, bias: Ten
   const windowStrides = [perGroup * s[1], s[1], ...spatialStrides.map((st, i) => dilation[i] * st), s[0], ...spatialStrides.map((st, i) => stride[i] * st)];
   const taps = perGroup * sizeOf(kernel);
   const product = windowProduct(reshape(weight, [groups, outChannels / groups, taps]), padded, windowShape, windowStrides, bias, activation);
-  const y = reshape(permute(reshape(product, [groups, outChannels / groups, batch, sizeOf(outSize)]), [2, 0, 1, 3]), [batch, outChannels, ...outSize]);
+  const y = reshape(product, [batch, outChannels, ...outSize]);
   return batched ? y : squeeze(y, 0);
 }
 
 /**
  * act(W[g] @ columns[g] + bias[g]) for each group g, the bias per row (output channel), where
  * columns = the windows of `padded` (shape [G, C/G, ...k, N, ...out], the first 1 + d + 1 axes
- * being the taps), read through a viewMatmul kernel without materializing them. Backward, from
- * gz = g * act'(y): d bias = the rows' sums of gz, dW = gz columns^T (the columns read through the
- * view again), d(padded) = the windows' adjoint (col2im) of W^T gz.
+ * being the taps), read through a viewMatmul kernel without materializing them, and written
+ * channels-first: the output is [N, C, prod(out)]. Backward, from gz = g * act'(y) brought to the
+ * product's layout [G, C/G, N prod(out)]: d bias = the rows' sums of gz, dW = gz columns^T (the
+ * columns read through the view again), d(padded) = the windows' adjoint (col2im) of W^T gz.
  */
 function windowProduct(
   weight: Tensor, padded: Tensor, windowShape: readonly number[], windowStrides: readonly number[], bias: Tensor | null, { activation, alpha }: Required<LinearActivation>,
@@ -157,18 +158,21 @@ function windowProduct(
   const tapAxes = (windowShape.length + 1) / 2; // [G, C/G, ...k] before [N, ...out]
   const columns = { shape: windowShape.slice(tapAxes), strides: windowStrides.slice(tapAxes) };
   const taps = { shape: windowShape.slice(1, tapAxes), strides: windowStrides.slice(1, tapAxes) };
-  const n = sizeOf(columns.shape);
+  const batch = windowShape[tapAxes];
+  const positions = sizeOf(windowShape.slice(tapAxes + 1));
   const inputs = bias === null ? [weight, padded] : [weight, padded, bias];
-  const out = Tensor.empty([groups, m, n], weight.dtype, backendOf('conv', inputs));
+  const out = Tensor.empty([batch, groups * m, positions], weight.dtype, backendOf('conv', inputs));
   const fused = bias !== null || activation !== 'none';
+  const outSamples = { length: positions, stride: groups * m * positions };
   for (let g = 0; g < groups; g++) {
     run({
-      op: 'viewMatmul', m, aOffset: g * m * k, outOffset: g * m * n, viewOffset: g * windowStrides[0], taps, columns, transposeView: false,
+      op: 'viewMatmul', m, aOffset: g * m * k, outOffset: g * m * positions, viewOffset: g * windowStrides[0], taps, columns, transposeView: false, outSamples,
       ...(fused ? { epilogue: { activation, alpha, biasOffset: bias === null ? null : g * m } } : {}),
     }, inputs, [out]);
   }
   return record(out, activation === 'none' ? 'conv' : `conv+${activation}`, inputs, (gOut) => {
-    const gz = activation === 'none' ? gOut : activationBackward(activation, gOut, out, alpha);
+    const gy = activation === 'none' ? gOut : activationBackward(activation, gOut, out, alpha);
+    const gz = reshape(permute(reshape(gy, [batch, groups, m, positions]), [1, 2, 0, 3]), [groups, m, batch * positions]);
     const gWeight = weight.requiresGrad ? columnsProduct(gz, padded, taps, columns, windowStrides[0]) : null;
     const gPadded = padded.requiresGrad ? windowsAdjoint(weight, gz, padded, taps, columns, windowStrides[0]) : null;
     const gBias = bias?.requiresGrad ? reshape(sum(gz, 2), bias.shape) : null;

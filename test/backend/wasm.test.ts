@@ -118,6 +118,23 @@ describe('wasm backend against the js kernels', () => {
       });
       allclose(actual, expected, 1e-3, 1e-4);
     }
+    // A convolution's forward: bias and ReLU applied to the product, written channels-first ([N, 7 channels, positions], these 5 from channel 2 on).
+    const a = nb.randn([2 * 5 * k], { generator: g });
+    const bias = nb.randn([9], { generator: g });
+    const positions = out * out;
+    const kernelSpec = {
+      op: 'viewMatmul' as const, m: 5, aOffset: 5 * k, outOffset: 2 * positions, viewOffset: 7, transposeView: false,
+      taps: { shape: [channels, kernel, kernel], strides: [size * size, 2 * size, 2] },
+      columns: { shape: [batch, out, out], strides: [channels * size * size, size, 1] },
+      epilogue: { activation: 'relu' as const, alpha: 0, biasOffset: 3 }, outSamples: { length: positions, stride: 7 * positions },
+    };
+    const [expected, actual] = both((backend) => {
+      const result = nb.Tensor.full([batch * 7 * positions], -1, 'float32', backend);
+      backend.run(kernelSpec, [on(backend, a).storage, on(backend, input).storage, on(backend, bias).storage], [result.storage]);
+      return result;
+    });
+    allclose(actual, expected, 1e-3, 1e-4);
+    expect(Array.from(actual.dataSync().slice(0, 2 * positions)).every((v) => v === -1), 'the channels before outOffset are left alone').toBe(true);
   });
 
   it('the adjoint of the view product (col2im without the columns) for several groups, rows of columns that are and are not multiples of four', () => {

@@ -173,17 +173,25 @@ export function viewMatmul(kernel: ViewMatmulKernel, [a, b, bias]: readonly Type
     product(a, aOffset, view, 0, out, outOffset, { op: 'matmul', m, n: k, k: n, transA: false, transB: true, accumulate: false });
     return;
   }
-  product(a, aOffset, view, 0, out, outOffset, { op: 'matmul', m, n, k, transA: false, transB: false, accumulate: false });
-  if (kernel.epilogue === undefined) return;
-  const { activation, alpha, biasOffset } = kernel.epilogue;
-  for (let i = 0; i < m; i++) {
-    const start = outOffset + i * n;
-    if (biasOffset !== null) {
-      const b = bias[biasOffset + i];
-      for (let j = start; j < start + n; j++) out[j] += b;
+  const { epilogue, outSamples } = kernel;
+  // Channels-first, the product is made in a compact block first and then moved into place.
+  const [target, offset] = outSamples === undefined ? [out, outOffset] : [new (out.constructor as new (size: number) => TypedArray)(m * n), 0];
+  product(a, aOffset, view, 0, target, offset, { op: 'matmul', m, n, k, transA: false, transB: false, accumulate: false });
+  if (epilogue !== undefined) {
+    const { activation, alpha, biasOffset } = epilogue;
+    for (let i = 0; i < m; i++) {
+      const start = offset + i * n;
+      if (biasOffset !== null) {
+        const b = bias[biasOffset + i];
+        for (let j = start; j < start + n; j++) target[j] += b;
+      }
+      applyActivation(activation, target, start, start + n, alpha);
     }
-    applyActivation(activation, out, start, start + n, alpha);
   }
+  if (outSamples === undefined) return;
+  const { length, stride } = outSamples;
+  const blockShape = [m, n / length, length];
+  copy({ op: 'copy', shape: blockShape, srcOffset: 0, srcStrides: stridesOf(blockShape), dstOffset: outOffset, dstStrides: [length, stride, 1], accumulate: false }, [target], [out]);
 }
 
 /** The reference viewScatter: each group's product a^T g, then added into the view by a strided copy. */

@@ -98,7 +98,7 @@ export class WasmGemm {
    * block of the right operand gathered from it there.
    */
   multiplyView(a: Float32Array, aOffset: number, b: Float32Array, view: Omit<ViewMatmulKernel, 'op'>, out: Float32Array, epilogue?: Epilogue): void {
-    const { m, outOffset, viewOffset, taps, columns, transposeView } = view;
+    const { m, outOffset, viewOffset, taps, columns, transposeView, outSamples } = view;
     const tapBytes = byteOffsetsOf(taps);
     const columnBytes = byteOffsetsOf(columns);
     const k = tapBytes.length;
@@ -119,7 +119,18 @@ export class WasmGemm {
       if (transposeView) this.gatherColumns(extra * 4, widthTable, depthTable, scratch * 4, cols, depth);
       else this.gatherColumns(extra * 4, depthTable, widthTable, scratch * 4, depth, cols);
       this.packB(this.view, scratch, transposeView, cols, transposeView ? depth : cols, depth, base, scratch, true);
-    });
+    }, outSamples === undefined ? undefined : (j0, cols, cBase, ldc) => this.copyOutChannelsFirst(out, outOffset, outSamples, m, j0, cols, cBase, ldc));
+  }
+
+  /** Rows of a block of the product (columns j0 .. j0 + cols) to their channels-first places (see ViewMatmulKernel.outSamples). */
+  private copyOutChannelsFirst(out: Float32Array, offset: number, { length, stride }: { length: number; stride: number }, rows: number, j0: number, cols: number, cBase: number, ldc: number): void {
+    for (let j = j0; j < j0 + cols;) {
+      const sample = Math.floor(j / length);
+      const position = j - sample * length;
+      const run = Math.min(length - position, j0 + cols - j);
+      this.copyOut(out, offset + sample * stride + position, length, rows, run, cBase + j - j0, ldc, false);
+      j += run;
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
 import type { Activation, ViewAxes, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
 import { ACTIVATIONS, type EpilogueKernel, epilogueName } from './epilogue-kernel.js';
-import type { ColumnGatherer, ColumnScatterer, PanelPacker } from './pack-kernel.js';
+import type { ColumnGatherer, ColumnScatterer, PanelGatherer, PanelPacker } from './pack-kernel.js';
 import type { ReluGradKernel } from './relu-grad-kernel.js';
 import { threadPool, type ThreadPool } from './threads.js';
 
@@ -38,6 +38,7 @@ export class WasmGemm {
   private readonly transposePanels: PanelPacker;
   private readonly copyPanels: PanelPacker;
   private readonly gatherColumns: ColumnGatherer;
+  private readonly gatherPanels: PanelGatherer;
   private readonly scatterColumns: ColumnScatterer;
   private readonly epilogues: Record<Activation, EpilogueKernel>;
   private readonly rowEpilogues: Record<Activation, EpilogueKernel>;
@@ -54,6 +55,7 @@ export class WasmGemm {
     this.transposePanels = instance.exports.transposePanels as PanelPacker;
     this.copyPanels = instance.exports.copyPanels as PanelPacker;
     this.gatherColumns = instance.exports.gatherColumns as ColumnGatherer;
+    this.gatherPanels = instance.exports.gatherPanels as PanelGatherer;
     this.scatterColumns = instance.exports.scatterColumns as ColumnScatterer;
     this.epilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name)]])) as Record<Activation, EpilogueKernel>;
     this.rowEpilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name, true)]])) as Record<Activation, EpilogueKernel>;
@@ -115,10 +117,20 @@ export class WasmGemm {
       }
       const depthTable = (extra + span) * 4;
       const widthTable = depthTable + (depth + j0) * 4;
-      // Gathered along the view's columns, its contiguous direction: B's block as is, or B^T's rows (then transposed by the packing).
-      if (transposeView) this.gatherColumns(extra * 4, widthTable, depthTable, scratch * 4, cols, depth);
-      else this.gatherColumns(extra * 4, depthTable, widthTable, scratch * 4, depth, cols);
-      this.packB(this.view, scratch, transposeView, cols, transposeView ? depth : cols, depth, base, scratch, true);
+      if (transposeView) {
+        // Gathered along the view's columns, its contiguous direction, as B^T's rows, then transposed by the packing.
+        this.gatherColumns(extra * 4, widthTable, depthTable, scratch * 4, cols, depth);
+        this.packB(this.view, scratch, true, cols, depth, depth, base, scratch, true);
+        return;
+      }
+      // The full panels gathered in place; the last, partial one through a compact copy.
+      const full = Math.floor(cols / NR);
+      this.gatherPanels(extra * 4, depthTable, widthTable, base * 4, depth, full);
+      if (full * NR < cols) {
+        const rest = cols - full * NR;
+        this.gatherColumns(extra * 4, depthTable, widthTable + full * NR * 4, scratch * 4, depth, rest);
+        this.packB(this.view, scratch, false, rest, rest, depth, base + full * NR * depth, scratch, true);
+      }
     }, outSamples === undefined ? undefined : (j0, cols, cBase, ldc) => this.copyOutChannelsFirst(out, outOffset, outSamples, m, j0, cols, cBase, ldc));
   }
 

@@ -168,3 +168,49 @@ function columnsWalk(name: string, scatter: boolean): FunctionSpec {
   code.br(0).end().end();
   return { name, params: new Array<'i32'>(scatter ? 7 : 6).fill('i32'), results: [], code };
 }
+
+/**
+ * `gatherPanels(src, taps, columns, dst, k, panels)`: the first `panels` full 8-column panels of a
+ * strided view's columns (as gatherColumns reads them) written straight in copyPanels' layout:
+ * group p of panel q is src[taps[p] + columns[8q + h]] for h = 0 .. 7, two halves of four. A half
+ * whose four columns are adjacent in src loads as one vector.
+ */
+export type PanelGatherer = (src: number, taps: number, columns: number, dst: number, k: number, panels: number) => void;
+
+export function gatherPanels(): FunctionSpec {
+  const code = new Code(6);
+  const [src, taps, columns, dst, k, panels] = [0, 1, 2, 3, 4, 5];
+  const panel = code.local('i32');
+  const p = code.local('i32');
+  const d = code.local('i32');
+  const row = code.local('i32');
+  const offsets = Array.from({ length: 8 }, () => code.local('i32'));
+  const adjacent = [code.local('i32'), code.local('i32')];
+  const v = code.local('v128');
+  code.get(dst).set(d);
+  code.i32(0).set(panel);
+  code.block().loop(); // over panels
+  code.get(panel).get(panels).i32GeU().brIf(1);
+  offsets.forEach((offset, h) => code.get(columns).get(panel).i32(5).i32Shl().i32Add().i32Load(4 * h).set(offset));
+  adjacent.forEach((flag, half) => code.get(offsets[4 * half + 3]).get(offsets[4 * half]).i32Sub().i32(12).i32Ne().i32Eqz().set(flag));
+  code.i32(0).set(p);
+  code.block().loop(); // over taps
+  code.get(p).get(k).i32GeU().brIf(1);
+  code.get(src).get(taps).get(p).i32(2).i32Shl().i32Add().i32Load().i32Add().set(row);
+  for (let half = 0; half < 2; half++) {
+    code.block().block(); // adjacent: one load; else four
+    code.get(adjacent[half]).i32Eqz().brIf(0);
+    code.get(row).get(offsets[4 * half]).i32Add().v128Load().set(v);
+    code.br(1).end();
+    code.get(row).get(offsets[4 * half]).i32Add().f32Load().f32x4Splat();
+    for (let lane = 1; lane < 4; lane++) code.get(row).get(offsets[4 * half + lane]).i32Add().f32Load().f32x4ReplaceLane(lane);
+    code.set(v).end();
+    code.get(d).get(v).v128Store(16 * half);
+  }
+  code.get(d).i32(32).i32Add().set(d);
+  code.get(p).i32(1).i32Add().set(p);
+  code.br(0).end().end();
+  code.get(panel).i32(1).i32Add().set(panel);
+  code.br(0).end().end();
+  return { name: 'gatherPanels', params: PARAMS.slice(0, 6), results: [], code };
+}

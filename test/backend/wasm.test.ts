@@ -242,6 +242,17 @@ describe('wasm backend against the js kernels', () => {
     expect(Array.from(a1)).toEqual(Array.from(e1));
   });
 
+  it('sums over trailing axes run in WebAssembly and equal the reference bit for bit (odd lengths, NaN, infinities)', () => {
+    for (const [shape, axes] of [[[3, 4, 1001], [2]], [[2, 3, 5, 7], [2, 3]], [[6, 50176], [1]], [[1, 3], [1]], [[4, 9], [0, 1]]] as const) {
+      const x = nb.randn([...shape], { generator: g }).mul(100);
+      const values = x.toTypedArray();
+      values[5] = NaN;
+      values[values.length - 2] = Infinity;
+      const [expected, actual] = both((backend) => nb.Tensor.fromValues(values, [...shape], 'float32', backend).sum([...axes]).dataSync());
+      for (let i = 0; i < expected.length; i++) expect(Object.is(actual[i], expected[i]), `${shape} over ${axes}: [${i}] ${actual[i]} vs ${expected[i]}`).toBe(true);
+    }
+  });
+
   it('NaN and infinity propagate through the products', () => {
     const a = nb.tensor([[NaN, 1], [1, 1]]);
     const b = nb.tensor([[1, 0], [Infinity, 1]]);

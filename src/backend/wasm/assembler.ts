@@ -106,6 +106,9 @@ export class Code {
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); }
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); }
   f32Add(): this { return this.op(0x92); }
+  f64Add(): this { return this.op(0xa0); }
+  f32DemoteF64(): this { return this.op(0xb6); }
+  f64PromoteF32(): this { return this.op(0xbb); }
   f32Mul(): this { return this.op(0x94); }
 
   v128Load(offset = 0): this { return this.simd(0x00, ...this.memarg(4, offset)); }
@@ -118,6 +121,10 @@ export class Code {
   f32x4Shuffle(lanes: readonly [number, number, number, number]): this {
     return this.simd(0x0d, ...lanes.flatMap((lane) => [0, 1, 2, 3].map((byte) => lane * 4 + byte)));
   }
+  /** The low two f32 lanes as f64. */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  f64x2Add(): this { return this.simd(0xf0); }
+  f64x2ExtractLane(lane: number): this { return this.simd(0x21, lane); }
   f32x4Abs(): this { return this.simd(0xe0); }
   f32x4Neg(): this { return this.simd(0xe1); }
   f32x4Add(): this { return this.simd(0xe4); }

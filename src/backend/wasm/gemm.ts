@@ -3,6 +3,7 @@ import type { Activation, ViewAxes, ViewMatmulKernel, ViewScatterKernel } from '
 import { ACTIVATIONS, type EpilogueKernel, epilogueName } from './epilogue-kernel.js';
 import type { ColumnGatherer, ColumnScatterer, PanelGatherer, PanelPacker } from './pack-kernel.js';
 import type { ReluGradKernel } from './relu-grad-kernel.js';
+import type { RowSumsKernel } from './row-sums-kernel.js';
 import { threadPool, type ThreadPool } from './threads.js';
 
 const PAGE = 65536;
@@ -43,6 +44,7 @@ export class WasmGemm {
   private readonly epilogues: Record<Activation, EpilogueKernel>;
   private readonly rowEpilogues: Record<Activation, EpilogueKernel>;
   private readonly reluGradKernel: ReluGradKernel;
+  private readonly rowSumsKernel: RowSumsKernel;
   private readonly pool: ThreadPool | null;
   private view: Float32Array;
 
@@ -60,6 +62,7 @@ export class WasmGemm {
     this.epilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name)]])) as Record<Activation, EpilogueKernel>;
     this.rowEpilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name, true)]])) as Record<Activation, EpilogueKernel>;
     this.reluGradKernel = instance.exports.reluGrad as ReluGradKernel;
+    this.rowSumsKernel = instance.exports.rowSums as RowSumsKernel;
     this.view = new Float32Array(this.memory.buffer);
     this.pool = shared ? threadPool(threads, this.memory, module) : null;
   }
@@ -254,6 +257,14 @@ export class WasmGemm {
     mem.set(y, width);
     this.reluGradKernel(0, width * 4, width * 4);
     out.set(mem.subarray(0, g.length));
+  }
+
+  /** out[r] = the sum of row r of x[rows, cols], exactly as the reference sums (see row-sums-kernel.ts). */
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+    const mem = this.reserve(rows * cols + rows);
+    mem.set(x, 0);
+    this.rowSumsKernel(0, rows * cols * 4, rows, cols);
+    out.set(mem.subarray(rows * cols, rows * cols + rows));
   }
 
   /** op(a) (m x k) as 4-row panels at the start of memory, the full ones from a copy of a at `scratch`. */

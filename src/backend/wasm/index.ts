@@ -1,7 +1,7 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { forEachMatrix } from '../js/gemm.js';
 import { jsKernels, typedArrayBackend } from '../js/index.js';
-import type { Activation, ActivationGradKernel, LinearKernel, MatmulKernel, MaxPoolKernel, UnaryKernel, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
+import type { Activation, ActivationGradKernel, LinearKernel, MatmulKernel, MaxPoolKernel, ReduceKernel, UnaryKernel, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
 import { HAS_RELAXED_SIMD, HAS_SIMD } from './features.js';
 import { WasmGemm } from './gemm.js';
 import { wasmMaxPool } from './max-pool.js';
@@ -77,6 +77,24 @@ function viewScatter(kernel: ViewScatterKernel, inputs: readonly TypedArray[], o
   releaseLargeMemory();
 }
 
+/**
+ * Float32 sums over the trailing axes (a convolution's bias gradient, a loss's total) in
+ * WebAssembly, identical to the reference's; other reductions in the reference kernel.
+ */
+function reduce(kernel: ReduceKernel, inputs: readonly TypedArray[], outputs: readonly TypedArray[]): void {
+  const [x] = inputs;
+  const [out] = outputs;
+  const { fn, shape, axes } = kernel;
+  const first = shape.length - axes.length;
+  const trailing = axes.every((axis) => axis >= first) && new Set(axes).size === axes.length;
+  if (fn === 'sum' && trailing && x instanceof Float32Array && out instanceof Float32Array && x.length <= MAX_ACTIVATION && x.length > 0) {
+    const rows = out.length;
+    wasmGemm().sumRows(x, out, rows, x.length / rows);
+    return;
+  }
+  jsKernels.reduce(kernel, inputs, outputs);
+}
+
 /** Activations on float32 arrays of up to this many elements run in WebAssembly. */
 const MAX_ACTIVATION = 1 << 22;
 /**
@@ -132,7 +150,7 @@ function maxPool(kernel: MaxPoolKernel, inputs: readonly TypedArray[], outputs: 
  * the js backend (nothing to free by hand, no views to go stale); the kernels pack their operands
  * into the module's own memory, which the packing needs anyway.
  */
-export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, unary, activationGrad, matmul, viewMatmul, viewScatter, linear, maxPool, copy });
+export const wasmBackend = typedArrayBackend('wasm', { ...jsKernels, unary, activationGrad, matmul, viewMatmul, viewScatter, linear, maxPool, reduce, copy });
 
 /** Whether the wasm backend can run here (WebAssembly with 128-bit SIMD). */
 export const WASM_AVAILABLE = HAS_SIMD;

@@ -321,6 +321,28 @@ describe('wasm backend against the js kernels', () => {
     }
   });
 
+  it('a convolution large enough for the threads (each gathers its own panels of the windows) gives identical results for 1 and 2 threads', () => {
+    const previous = nb.getThreads();
+    try {
+      // 16 x 72 x (20 * 30 * 29) multiply-adds: above the parallel threshold; 30 x 29 outputs end in a partial panel.
+      const x = on(wasmBackend, nb.randn([20, 8, 32, 31], { generator: g })).requiresGrad_();
+      const conv = new nb.Conv2d(8, 16, 3, { generator: new nb.Generator(5) });
+      const run = () => {
+        x.zeroGrad();
+        conv.zeroGrad();
+        const y = new nb.Sequential(conv, new nb.ReLU()).forward(x);
+        y.square().sum().backward();
+        return [y.toTypedArray(), x.grad!.toTypedArray(), conv.weight.grad!.toTypedArray()];
+      };
+      nb.setThreads(1);
+      const one = run();
+      nb.setThreads(2);
+      run().forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(one[i])));
+    } finally {
+      nb.setThreads(previous);
+    }
+  });
+
   it('setThreads takes a positive integer; NABLA_THREADS or the cores give the default', () => {
     expect(() => nb.setThreads(0)).toThrow('setThreads: the thread count must be a positive integer, got 0');
     expect(() => nb.setThreads(1.5)).toThrow(/positive integer/);

@@ -1,6 +1,6 @@
 import { assemble, Code } from './assembler.js';
 import { epilogues } from './epilogue-kernel.js';
-import { copyPanels, gatherColumns, gatherPanels, scatterColumns, transposePanels } from './pack-kernel.js';
+import { copyPanels, gatherColumns, gatherPanels, type PanelGatherer, scatterColumns, transposePanels } from './pack-kernel.js';
 import { reluGrad } from './relu-grad-kernel.js';
 import { rowSums } from './row-sums-kernel.js';
 
@@ -15,6 +15,17 @@ const KC = 256;
 /** The exported kernel: gemm(a, b, c, rowPanels, colPanels, k, ldcBytes), byte addresses in memory. */
 export type GemmKernel = (a: number, b: number, c: number, rowPanels: number, colPanels: number, k: number, ldcBytes: number) => void;
 
+/**
+ * The first `panels` panels of B, left for the threads to gather from a strided view themselves
+ * (gatherPanels, with its byte addresses) before they multiply them, so that im2col runs in parallel too.
+ */
+export interface PanelGather {
+  src: number;
+  taps: number;
+  columns: number;
+  panels: number;
+}
+
 /** Where a packed product lies in memory (byte addresses) and its size in panels. */
 export interface PackedProduct {
   a: number;
@@ -23,12 +34,22 @@ export interface PackedProduct {
   rowPanels: number;
   colPanels: number;
   k: number;
+  gather: PanelGather | null;
 }
 
-/** Column panels [from, to) of a packed product: one thread's share. */
-export function multiplyColumns(kernel: GemmKernel, product: PackedProduct, from: number, to: number): void {
-  const { a, b, c, rowPanels, colPanels, k } = product;
-  kernel(a, b + from * k * NR * 4, c + from * NR * 4, rowPanels, to - from, k, colPanels * NR * 4);
+/** What a thread runs: the micro-kernel and the view gatherer of one instance of the module. */
+export interface ThreadKernels {
+  gemm: GemmKernel;
+  gatherPanels: PanelGatherer;
+}
+
+/** Column panels [from, to) of a packed product, gathered first where they are left to gather: one thread's share. */
+export function multiplyColumns({ gemm, gatherPanels }: ThreadKernels, product: PackedProduct, from: number, to: number): void {
+  const { a, b, c, rowPanels, colPanels, k, gather } = product;
+  if (gather !== null && from < gather.panels) {
+    gatherPanels(gather.src, gather.taps, gather.columns + from * NR * 4, b + from * k * NR * 4, k, Math.min(to, gather.panels) - from);
+  }
+  gemm(a, b + from * k * NR * 4, c + from * NR * 4, rowPanels, to - from, k, colPanels * NR * 4);
 }
 
 /**

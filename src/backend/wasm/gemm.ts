@@ -1,4 +1,4 @@
-import { type GemmKernel, gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
+import { gemmModule, MAX_PAGES, MR, multiplyColumns, NR, type PackedProduct, type PanelGather, type ThreadKernels } from './gemm-kernel.js';
 import type { Activation, ViewAxes, ViewMatmulKernel, ViewScatterKernel } from '../kernels.js';
 import { ACTIVATIONS, type EpilogueKernel, epilogueName } from './epilogue-kernel.js';
 import type { ColumnGatherer, ColumnScatterer, PanelGatherer, PanelPacker } from './pack-kernel.js';
@@ -35,11 +35,10 @@ export interface Epilogue {
  */
 export class WasmGemm {
   private readonly memory: WebAssembly.Memory;
-  private readonly kernel: GemmKernel;
+  private readonly kernels: ThreadKernels;
   private readonly transposePanels: PanelPacker;
   private readonly copyPanels: PanelPacker;
   private readonly gatherColumns: ColumnGatherer;
-  private readonly gatherPanels: PanelGatherer;
   private readonly scatterColumns: ColumnScatterer;
   private readonly epilogues: Record<Activation, EpilogueKernel>;
   private readonly rowEpilogues: Record<Activation, EpilogueKernel>;
@@ -53,11 +52,10 @@ export class WasmGemm {
     const module = new WebAssembly.Module(gemmModule(fused, shared));
     this.memory = new WebAssembly.Memory(shared ? { initial: 1, maximum: MAX_PAGES, shared: true } : { initial: 1 });
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    this.kernel = instance.exports.gemm as GemmKernel;
     this.transposePanels = instance.exports.transposePanels as PanelPacker;
     this.copyPanels = instance.exports.copyPanels as PanelPacker;
     this.gatherColumns = instance.exports.gatherColumns as ColumnGatherer;
-    this.gatherPanels = instance.exports.gatherPanels as PanelGatherer;
+    this.kernels = { gemm: instance.exports.gemm as ThreadKernels['gemm'], gatherPanels: instance.exports.gatherPanels as PanelGatherer };
     this.scatterColumns = instance.exports.scatterColumns as ColumnScatterer;
     this.epilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name)]])) as Record<Activation, EpilogueKernel>;
     this.rowEpilogues = Object.fromEntries(ACTIVATIONS.map((name) => [name, instance.exports[epilogueName(name, true)]])) as Record<Activation, EpilogueKernel>;
@@ -124,16 +122,16 @@ export class WasmGemm {
         // Gathered along the view's columns, its contiguous direction, as B^T's rows, then transposed by the packing.
         this.gatherColumns(extra * 4, widthTable, depthTable, scratch * 4, cols, depth);
         this.packB(this.view, scratch, true, cols, depth, depth, base, scratch, true);
-        return;
+        return null;
       }
-      // The full panels gathered in place; the last, partial one through a compact copy.
+      // The last, partial panel through a compact copy; the full ones are gathered in place by whichever thread multiplies them.
       const full = Math.floor(cols / NR);
-      this.gatherPanels(extra * 4, depthTable, widthTable, base * 4, depth, full);
       if (full * NR < cols) {
         const rest = cols - full * NR;
         this.gatherColumns(extra * 4, depthTable, widthTable + full * NR * 4, scratch * 4, depth, rest);
         this.packB(this.view, scratch, false, rest, rest, depth, base + full * NR * depth, scratch, true);
       }
+      return { src: extra * 4, taps: depthTable, columns: widthTable, panels: full };
     }, outSamples === undefined ? undefined : (j0, cols, cBase, ldc) => this.copyOutChannelsFirst(out, outOffset, outSamples, m, j0, cols, cBase, ldc));
   }
 
@@ -189,7 +187,7 @@ export class WasmGemm {
   private product(
     a: Float32Array, aOffset: number, transA: boolean, out: Float32Array, outOffset: number, m: number, n: number, k: number,
     accumulate: boolean, epilogue: Epilogue | undefined, extraFloats: number,
-    packBlock: (j0: number, cols: number, base: number, scratch: number, extra: number) => void,
+    packBlock: (j0: number, cols: number, base: number, scratch: number, extra: number) => PanelGather | null | void,
     emit: (j0: number, cols: number, cBase: number, ldc: number, extra: number) => void = (j0, cols, cBase, ldc) => this.copyOut(out, outOffset + j0, n, m, cols, cBase, ldc, accumulate),
   ): void {
     const rowPanels = Math.ceil(m / MR);
@@ -207,11 +205,11 @@ export class WasmGemm {
       const cols = Math.min(blockCols, n - j0);
       const colPanels = Math.ceil(cols / NR);
       const ldc = colPanels * NR;
-      const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k };
-      packBlock(j0, cols, aSize, scratch, extra);
+      const gather = packBlock(j0, cols, aSize, scratch, extra) ?? null;
+      const product: PackedProduct = { a: 0, b: aSize * 4, c: cBase * 4, rowPanels, colPanels, k, gather };
       if (k === 0) mem.fill(0, cBase, scratch);
-      else if (parallel && colPanels > 1) this.pool!.run(product, this.kernel);
-      else multiplyColumns(this.kernel, product, 0, colPanels);
+      else if (parallel && colPanels > 1) this.pool!.run(product, this.kernels);
+      else multiplyColumns(this.kernels, product, 0, colPanels);
       if (epilogue !== undefined) {
         const { bias, perRow, activation, alpha } = epilogue;
         const biasFloats = perRow ? m : ldc;

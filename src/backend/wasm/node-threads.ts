@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type GemmKernel, multiplyColumns, NR, type PackedProduct } from './gemm-kernel.js';
+import { multiplyColumns, NR, type PackedProduct, type ThreadKernels } from './gemm-kernel.js';
 import { chunkPanels, FAILED, GENERATION, NEXT, PENDING, PRODUCT, SLOTS } from './thread-control.js';
 import { installThreadPool, type ThreadPool } from './threads.js';
 
 /**
- * The worker: it instantiates the kernel on the shared memory and, each time the generation
- * counter moves, takes chunks of the column panels of the published product until none are left. Plain
+ * The worker: it instantiates the module on the shared memory and, each time the generation
+ * counter moves, takes chunks of the column panels of the published product (gathering those left
+ * to gather) until none are left. Plain
  * JavaScript source, so that it runs the same from the built package and from the TypeScript
  * sources; the chunk size is chunkPanels()'s and the call multiplyColumns()'s.
  */
@@ -14,24 +15,25 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { memory, module, control: buffer, threads, slots } = workerData;
 const control = new Int32Array(buffer);
-let kernel = null;
+let exports = null;
 try {
-  kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+  exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 } catch {
   Atomics.store(control, slots.FAILED, 1);
 }
 let seen = 0;
-while (kernel !== null) {
+while (exports !== null) {
   Atomics.wait(control, slots.GENERATION, seen, 1000); // timed, so that terminating never waits on a product
   const generation = Atomics.load(control, slots.GENERATION);
   if (generation === seen) continue;
   seen = generation;
-  const [a, b, c, rowPanels, colPanels, k] = control.subarray(slots.PRODUCT, slots.PRODUCT + 6);
+  const [a, b, c, rowPanels, colPanels, k, src, taps, columns, panels] = control.subarray(slots.PRODUCT, slots.PRODUCT + 10);
   const chunk = (${chunkPanels.toString()})(threads, colPanels);
   try {
     for (let from = Atomics.add(control, slots.NEXT, chunk); from < colPanels; from = Atomics.add(control, slots.NEXT, chunk)) {
       const to = Math.min(from + chunk, colPanels);
-      kernel(a, b + from * k * ${NR * 4}, c + from * ${NR * 4}, rowPanels, to - from, k, colPanels * ${NR * 4});
+      if (from < panels) exports.gatherPanels(src, taps, columns + from * ${NR * 4}, b + from * k * ${NR * 4}, k, Math.min(to, panels) - from);
+      exports.gemm(a, b + from * k * ${NR * 4}, c + from * ${NR * 4}, rowPanels, to - from, k, colPanels * ${NR * 4});
     }
   } catch {
     Atomics.store(control, slots.FAILED, 1);
@@ -70,16 +72,17 @@ class NodeThreadPool implements ThreadPool {
     for (const worker of this.workers) void worker.terminate();
   }
 
-  run(product: PackedProduct, kernel: GemmKernel): void {
+  run(product: PackedProduct, kernels: ThreadKernels): void {
     const { control } = this;
-    [product.a, product.b, product.c, product.rowPanels, product.colPanels, product.k].forEach((v, i) => (control[PRODUCT + i] = v));
+    const { src = 0, taps = 0, columns = 0, panels = 0 } = product.gather ?? {};
+    [product.a, product.b, product.c, product.rowPanels, product.colPanels, product.k, src, taps, columns, panels].forEach((v, i) => (control[PRODUCT + i] = v));
     Atomics.store(control, PENDING, this.workers.length);
     Atomics.store(control, NEXT, 0);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     const chunk = chunkPanels(this.threads, product.colPanels);
     for (let from = Atomics.add(control, NEXT, chunk); from < product.colPanels; from = Atomics.add(control, NEXT, chunk)) {
-      multiplyColumns(kernel, product, from, Math.min(from + chunk, product.colPanels));
+      multiplyColumns(kernels, product, from, Math.min(from + chunk, product.colPanels));
     }
     const deadline = Date.now() + TIMEOUT_MS;
     for (let left = Atomics.load(control, PENDING); left !== 0; left = Atomics.load(control, PENDING)) {

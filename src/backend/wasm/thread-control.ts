@@ -7,8 +7,8 @@ export const GENERATION = 0;
 export const PENDING = 1;
 export const FAILED = 2;
 export const NEXT = 3;
-export const PRODUCT = 4; // a, b, c, rowPanels, colPanels, k
-export const SLOTS = PRODUCT + 6;
+export const PRODUCT = 4; // a, b, c, rowPanels, colPanels, k, then the gather's src, taps, columns, panels (0: none)
+export const SLOTS = PRODUCT + 10;
 
 /**
  * Threads take column panels in chunks of this many from the NEXT counter until none are left, so

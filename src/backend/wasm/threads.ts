@@ -1,10 +1,10 @@
-import type { GemmKernel, PackedProduct } from './gemm-kernel.js';
+import type { PackedProduct, ThreadKernels } from './gemm-kernel.js';
 
 /** Workers that take column panels of large products (see WasmGemm). */
 export interface ThreadPool {
   readonly threads: number;
   /** Computes every column panel of `product`, part of them on this thread; returns when all are done. */
-  run(product: PackedProduct, kernel: GemmKernel): void;
+  run(product: PackedProduct, kernels: ThreadKernels): void;
   /** Stops the workers (when the thread count changes). */
   close(): void;
 }

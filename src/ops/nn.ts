@@ -100,7 +100,8 @@ export const REDUCTIONS: readonly Reduction[] = Object.freeze(['mean', 'sum', 'n
 /**
  * Cross-entropy of softmax(logits) against targets, from logits [N, C] and either int32 class
  * indices [N] or float target distributions [N, C] (one-hot or soft). Stable for any logits; the
- * gradient with respect to the logits is exactly softmax - Y (divided by N for 'mean').
+ * gradient with respect to the logits is softmax * sum(Y) - Y per row (divided by N for 'mean'),
+ * softmax - Y for class indices and for targets whose rows sum to 1.
  */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkChoice(reduction, REDUCTIONS, 'softmaxCrossEntropy', 'reduction');
@@ -123,9 +124,9 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, reduction: 
   run({ op: 'softmaxCrossEntropy', rows, classes, targets: targetKind }, [logits, target], [probs, losses]);
   const out = reduction === 'none' ? losses : reduction === 'sum' ? losses.sum() : losses.sum().div(rows);
   return record(out, 'softmaxCrossEntropy', [logits, target], (g) => {
-    const y = target.dtype === 'int32' ? oneHot(target, classes).to(logits.dtype) : target;
     // Under createGraph the probabilities are recomputed by a recorded softmax, so that P - Y depends on the logits.
-    const diff = (isGradEnabled() ? softmax(logits, 1) : probs).sub(y);
+    const p = isGradEnabled() ? softmax(logits, 1) : probs;
+    const diff = target.dtype === 'int32' ? p.sub(oneHot(target, classes).to(logits.dtype)) : p.mul(target.sum(1, true)).sub(target);
     const scale = reduction === 'none' ? g.reshape([rows, 1]) : reduction === 'sum' ? g : g.div(rows);
     const gLogits = diff.mul(scale);
     // d/dY of -sum(Y log P) is -log P, for soft targets that require a gradient.

@@ -64,5 +64,5 @@ function tallQrBackward(Q: Tensor, R: Tensor, gQ: Tensor | null, gR: Tensor | nu
 
 /** Columns [from, to) of each matrix. */
 function columns(t: Tensor, from: number, to: number): Tensor {
-  return t.slice(...t.shape.slice(0, -1).map(() => null), [from, to]);
+  return t.slice('...', [from, to]);
 }

@@ -1,8 +1,9 @@
 import { record } from '../autograd/graph.js';
 import type { BinaryOp } from '../backend/kernels.js';
 import { promoteTypes } from '../base/dtype.js';
+import { describeValue } from '../base/options.js';
 import { broadcastShapes } from '../base/shape.js';
-import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import { assertTensor, Tensor, type TensorLike } from '../tensor/tensor.js';
 import { backendOf, run } from '../tensor/dispatch.js';
 import { broadcastBinary, sumToShape, toTensor } from './broadcast.js';
 
@@ -18,10 +19,19 @@ export const le = (a: Tensor, b: TensorLike) => compare('le', a, b);
 export const gt = (a: Tensor, b: TensorLike) => compare('gt', a, b);
 export const ge = (a: Tensor, b: TensorLike) => compare('ge', a, b);
 
-/** Elementwise `condition ? a : b` with broadcasting of all three. */
+/**
+ * Elementwise `condition ? a : b` (condition non-zero) with broadcasting of all three. A number
+ * beside a tensor takes the tensor's dtype (float32 beside int32 when it has a fraction); two
+ * numbers give float32, as nb.tensor does for numbers.
+ */
 export function where(condition: Tensor, aLike: TensorLike, bLike: TensorLike): Tensor {
-  const a = aLike instanceof Tensor ? aLike : toTensor(aLike, bLike instanceof Tensor ? bLike : condition);
-  const b = toTensor(bLike, a);
+  assertTensor(condition, 'where', 'condition');
+  for (const [name, v] of [['a', aLike], ['b', bLike]] as const) {
+    if (!(v instanceof Tensor) && typeof v !== 'number') throw new TypeError(`where: ${name} must be a Tensor or a number, got ${describeValue(v)}`);
+  }
+  const like = aLike instanceof Tensor ? aLike : bLike instanceof Tensor ? bLike : Tensor.empty([], 'float32', condition.backend);
+  const a = toTensor(aLike, like);
+  const b = toTensor(bLike, like);
   const outShape = broadcastShapes(broadcastShapes(condition.shape, a.shape, 'where'), b.shape, 'where');
   const out = Tensor.empty(outShape, promoteTypes(a.dtype, b.dtype), backendOf('where', [condition, a, b]));
   run({ op: 'where', condShape: condition.shape, aShape: a.shape, bShape: b.shape, outShape }, [condition, a, b], [out]);

@@ -22,10 +22,10 @@ export function rnnStep(gi: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null, 
 export function gruStep(gi: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | null): Tensor {
   const H = h.shape[1];
   const gh = linear(h, wHh, bHh);
-  const rz = gi.slice(null, [0, 2 * H]).add(gh.slice(null, [0, 2 * H])).sigmoid();
-  const r = rz.slice(null, [0, H]);
-  const z = rz.slice(null, [H, 2 * H]);
-  const n = gi.slice(null, [2 * H, 3 * H]).add(r.mul(gh.slice(null, [2 * H, 3 * H]))).tanh();
+  const rz = gi.slice(':', [0, 2 * H]).add(gh.slice(':', [0, 2 * H])).sigmoid();
+  const r = rz.slice(':', [0, H]);
+  const z = rz.slice(':', [H, 2 * H]);
+  const n = gi.slice(':', [2 * H, 3 * H]).add(r.mul(gh.slice(':', [2 * H, 3 * H]))).tanh();
   return n.add(z.mul(h.sub(n)));
 }
 
@@ -35,9 +35,9 @@ export function lstmStep(gi: Tensor, h: Tensor, c: Tensor, wHh: Tensor, bHh: Ten
   const gates = gi.add(linear(h, wHh, bHh));
   // One sigmoid over all four gates (g's is not used) takes fewer ops than a sigmoid per gate.
   const s = gates.sigmoid();
-  const g = gates.slice(null, [2 * H, 3 * H]).tanh();
-  const cNext = s.slice(null, [H, 2 * H]).mul(c).add(s.slice(null, [0, H]).mul(g));
-  return [s.slice(null, [3 * H, 4 * H]).mul(cNext.tanh()), cNext];
+  const g = gates.slice(':', [2 * H, 3 * H]).tanh();
+  const cNext = s.slice(':', [H, 2 * H]).mul(c).add(s.slice(':', [0, H]).mul(g));
+  return [s.slice(':', [3 * H, 4 * H]).mul(cNext.tanh()), cNext];
 }
 
 /**

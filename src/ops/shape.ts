@@ -83,16 +83,30 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   return record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);
 }
 
-/**
- * One entry per leading dimension: a number picks one index and drops the dimension; a range
- * `[start, end, step]`, an object `{ start, end, step }` or a string 'start:end:step' keeps it
- * (negative indices count from the end, missing parts mean the whole dimension); null keeps all.
- */
-export type SliceSpec = number | null | string | readonly (number | null | undefined)[] | { start?: number; end?: number; step?: number };
+/** In a slice spec, a new dimension of size 1 at that place (NumPy's newaxis, PyTorch's None); null means the same. */
+export const newaxis: unique symbol = Symbol('newaxis');
+/** In a slice spec, as many whole dimensions as the other entries leave (Python's `...`); the string '...' means the same. */
+export const ellipsis: unique symbol = Symbol('ellipsis');
 
+/**
+ * One entry per dimension, from the first: a number picks one index and drops the dimension; a
+ * range `[start, end, step]`, an object `{ start, end, step }` or a string 'start:end:step' keeps
+ * it (negative indices count from the end, missing parts mean the whole dimension, so ':' keeps
+ * all of it). `nb.newaxis` or null (PyTorch's `x[:, None]`) inserts a dimension of size 1 and
+ * `nb.ellipsis` (or '...') stands for the dimensions the other entries leave out. Steps are
+ * positive, as in PyTorch: for a reversed order, flip the dimension first (`nb.flip(x, dims)`).
+ */
+export type SliceSpec =
+  | number | null | string | readonly (number | null | undefined)[] | { start?: number; end?: number; step?: number }
+  | typeof newaxis | typeof ellipsis;
+
+type AxisSpec = Exclude<SliceSpec, typeof newaxis | null | typeof ellipsis>;
 interface AxisSlice { start: number; step: number; length: number; keep: boolean }
 
-function resolveSlice(spec: SliceSpec, size: number, axis: number): AxisSlice {
+const isEllipsis = (spec: SliceSpec) => spec === ellipsis || (typeof spec === 'string' && spec.trim() === '...');
+const isNewaxis = (spec: SliceSpec): spec is typeof newaxis | null => spec === newaxis || spec === null;
+
+function resolveSlice(spec: AxisSpec, size: number, axis: number): AxisSlice {
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < -size || spec >= size) {
       throw new ShapeError(`slice: index ${spec} is out of range for dimension ${axis} of size ${size}`);
@@ -102,12 +116,10 @@ function resolveSlice(spec: SliceSpec, size: number, axis: number): AxisSlice {
   let start: number | null | undefined;
   let end: number | null | undefined;
   let step: number | null | undefined;
-  if (spec === null) {
-    /* whole dimension */
-  } else if (typeof spec === 'string') {
+  if (typeof spec === 'string') {
     const parts = spec.split(':');
     if (parts.length < 2 || parts.length > 3 || parts.some((p) => p.trim() !== '' && !/^\s*-?\d+\s*$/.test(p))) {
-      throw new ShapeError(`slice: cannot parse '${spec}' for dimension ${axis}; expected 'start:end' or 'start:end:step'`);
+      throw new ShapeError(`slice: cannot parse '${spec}' for dimension ${axis}; expected 'start:end', 'start:end:step' or '...'`);
     }
     [start, end, step] = parts.map((p) => (p.trim() === '' ? undefined : Number(p)));
   } else if (Array.isArray(spec)) {
@@ -116,6 +128,9 @@ function resolveSlice(spec: SliceSpec, size: number, axis: number): AxisSlice {
     ({ start, end, step } = spec as { start?: number; end?: number; step?: number });
   }
   const s = step ?? 1;
+  if (Number.isInteger(s) && s < 0) {
+    throw new ShapeError(`slice: step must be positive, got ${s} for dimension ${axis} (as in PyTorch); to reverse, flip the dimension first: nb.flip(x, [${axis}])`);
+  }
   if (!Number.isInteger(s) || s <= 0) throw new ShapeError(`slice: step must be a positive integer, got ${s} for dimension ${axis}`);
   const clampIndex = (i: number) => Math.min(size, Math.max(0, i < 0 ? i + size : i));
   const from = clampIndex(start ?? 0);
@@ -124,17 +139,62 @@ function resolveSlice(spec: SliceSpec, size: number, axis: number): AxisSlice {
 }
 
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
-  if (specs.length > x.ndim) throw new ShapeError(`slice: ${specs.length} indices given for a tensor of shape ${formatShape(x.shape)}`);
-  const slices = x.shape.map((size, axis) => resolveSlice(axis < specs.length ? specs[axis] : null, size, axis));
+  const ellipses = specs.filter(isEllipsis).length;
+  if (ellipses > 1) throw new ShapeError(`slice: at most one ellipsis ('...') may appear, got ${ellipses}`);
+  const consuming = specs.filter((spec) => !isNewaxis(spec) && !isEllipsis(spec)).length;
+  if (consuming > x.ndim) throw new ShapeError(`slice: ${consuming} indices given for a tensor of shape ${formatShape(x.shape)}`);
+  // Each spec with the dimension it applies to; an ellipsis becomes whole dimensions, and dimensions left over at the end are whole too.
+  const whole = (count: number) => new Array<AxisSpec>(count).fill(':');
+  const expanded = [
+    ...specs.flatMap((spec) => (isEllipsis(spec) ? whole(x.ndim - consuming) : [spec as AxisSpec | typeof newaxis | null])),
+    ...whole(ellipses ? 0 : x.ndim - consuming),
+  ];
+  const slices: AxisSlice[] = [];
+  const outShape: number[] = [];
+  for (const spec of expanded) {
+    if (isNewaxis(spec)) {
+      outShape.push(1);
+      continue;
+    }
+    const axis = slices.length;
+    const s = resolveSlice(spec, x.shape[axis], axis);
+    slices.push(s);
+    if (s.keep) outShape.push(s.length);
+  }
+  return reshape(sliceAxes(x, slices), outShape);
+}
+
+/** x[start : start + length] along dim (torch.narrow): a slice that keeps the dimension. */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const a = normalizeAxis(dim, x.ndim, 'narrow');
+  const size = x.shape[a];
+  const from = Number.isInteger(start) && start < 0 ? start + size : start;
+  if (!Number.isInteger(from) || from < 0 || from > size) throw new RangeError(`narrow: start ${start} is out of range for dimension ${a} of size ${size}`);
+  if (!Number.isInteger(length) || length < 0 || from + length > size) {
+    throw new RangeError(`narrow: length ${length} from start ${from} runs past the end of dimension ${a} of size ${size}`);
+  }
+  return sliceAxes(x, x.shape.map((d, i) => (i === a ? { start: from, step: 1, length, keep: true } : { start: 0, step: 1, length: d, keep: true })));
+}
+
+/** The strided part of x that `slices` describe (one per dimension), kept dimensions and dropped ones alike of their lengths. */
+function sliceAxes(x: Tensor, slices: readonly AxisSlice[]): Tensor {
   const strides = stridesOf(x.shape);
   const offset = slices.reduce((acc, s, axis) => acc + s.start * strides[axis], 0);
   const viewShape = slices.map((s) => s.length);
   const viewStrides = slices.map((s, axis) => s.step * strides[axis]);
   const out = Tensor.empty(viewShape, x.dtype, x.backend);
   run(copyKernel(viewShape, offset, viewStrides, 0, stridesOf(viewShape)), [x], [out]);
-  const outShape = viewShape.filter((_, axis) => slices[axis].keep);
-  const result = record(out, 'slice', [x], (g) => [new PartialGradient(g, copyKernel(viewShape, 0, stridesOf(viewShape), offset, viewStrides))]);
-  return outShape.length === viewShape.length ? result : reshape(result, outShape);
+  return record(out, 'slice', [x], (g) => [new PartialGradient(g, copyKernel(viewShape, 0, stridesOf(viewShape), offset, viewStrides))]);
+}
+
+/** The elements in reverse order along each of `dims` (torch.flip); the gradient is flipped back. */
+export function flip(x: Tensor, dims: Axes): Tensor {
+  const axes = normalizeAxes(dims, x.ndim, 'flip');
+  const strides = stridesOf(x.shape);
+  const offset = axes.reduce((acc, a) => acc + Math.max(0, x.shape[a] - 1) * strides[a], 0);
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  run(copyKernel(x.shape, offset, strides.map((s, i) => (axes.includes(i) ? -s : s)), 0, strides), [x], [out]);
+  return record(out, 'flip', [x], (g) => [flip(g, axes)]);
 }
 
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
@@ -161,12 +221,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     start += t.shape[a];
   }
   return record(out, 'concat', tensors, (g) =>
-    tensors.map((t, i) => {
-      if (!t.requiresGrad) return null;
-      const spec: SliceSpec[] = t.shape.map(() => null);
-      spec[a] = [starts[i], starts[i] + t.shape[a]];
-      return slice(g, spec);
-    }),
+    tensors.map((t, i) => (t.requiresGrad ? narrow(g, a, starts[i], t.shape[a]) : null)),
   );
 }
 

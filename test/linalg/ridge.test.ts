@@ -26,7 +26,7 @@ describe('nb.ridge', () => {
     const X = randn([20, 4], 1);
     const y = randn([20, 3], 2);
     allclose(nb.ridge(X, y, lambda), normalEquations(X, y, lambda), 1e-12, 1e-10);
-    const v = y.slice(null, 0);
+    const v = y.slice(':', 0);
     allclose(nb.ridge(X, v, lambda), normalEquations(X, v, lambda).map((row) => row[0]), 1e-12, 1e-10);
   });
 

@@ -135,9 +135,9 @@ describe('AttentionRNN: forward', () => {
       const transposed = first.forward(x.transpose(0, 1));
       allclose(transposed.output, reference.output.transpose(0, 1), 0, 0);
       allclose(transposed.attention, reference.attention.transpose(0, 1), 0, 0);
-      const single = layer.forward(x.slice(null, 1));
-      allclose(single.output, reference.output.slice(null, 1), 0, 0);
-      allclose(single.attention, reference.attention.slice(null, 1), 0, 0);
+      const single = layer.forward(x.slice(':', 1));
+      allclose(single.output, reference.output.slice(':', 1), 0, 0);
+      allclose(single.attention, reference.attention.slice(':', 1), 0, 0);
     }
   });
 

@@ -132,10 +132,10 @@ describe('RNN, GRU and LSTM: forward', () => {
     const h0 = randn([4, 3, 3], 7);
     const [out, hN] = gru.forward(x, h0, { lengths });
     lengths.forEach((length, n) => {
-      const [alone, hAlone] = gru.forward(x.slice([0, length], n), h0.slice(null, n));
+      const [alone, hAlone] = gru.forward(x.slice([0, length], n), h0.slice(':', n));
       allclose(out.slice([0, length], n), alone, 1e-14, 0);
       allclose(out.slice([length, 3], n), nb.zeros([3 - length, 6]), 0, 0);
-      allclose(hN.slice(null, n), hAlone, 1e-14, 0);
+      allclose(hN.slice(':', n), hAlone, 1e-14, 0);
     });
     flat(out, hN).sum().backward();
     allclose(x.grad!.slice([1, 3], 1), nb.zeros([2, 2]), 0, 0);
@@ -209,7 +209,7 @@ describe('gradients (gradcheck, float64)', () => {
 
   it.each(configs)('RNN (tanh and relu), GRU and LSTM: %s', (_, options, input, initial, forwardOptions) => {
     const layers = ('numLayers' in options ? options.numLayers : 1) * ('bidirectional' in options ? 2 : 1);
-    const state = (t: nb.Tensor) => (input.ndim === 2 ? t.slice(null, 0) : t);
+    const state = (t: nb.Tensor) => (input.ndim === 2 ? t.slice(':', 0) : t);
     const generator = new nb.Generator(25);
     for (const nonlinearity of ['tanh', 'relu'] as const) {
       const rnn = new nb.RNN(2, 2, { ...f64, ...options, nonlinearity, generator });

@@ -62,20 +62,20 @@ describe('SequenceClassifier: forward', () => {
     for (const cell of ['rnn', 'gru', 'lstm'] as const) {
       const m = new SequenceClassifier(cell, 4, 6, 3, { dtype: 'float64', generator: new Generator(3) });
       const [output] = (m.rnn as nb.LSTM).forward(seq);
-      allclose(m.forward(x), m.fc.forward(output.slice(null, -1)), 1e-12, 0);
+      allclose(m.forward(x), m.fc.forward(output.slice(':', -1)), 1e-12, 0);
     }
     const gated = new SequenceClassifier('gated-rnn', 4, 6, 3, { dtype: 'float64' });
-    allclose(gated.forward(x), gated.fc.forward((gated.rnn as nb.GatedRNN).forward(seq).output.slice(null, -1)), 1e-12, 0);
+    allclose(gated.forward(x), gated.fc.forward((gated.rnn as nb.GatedRNN).forward(seq).output.slice(':', -1)), 1e-12, 0);
     const attention = new SequenceClassifier('attention-rnn', 4, 6, 3, { dtype: 'float64', k: 1 });
     const states = (attention.rnn as nb.AttentionRNN).forward(attention.proj!.forward(seq)).output;
-    allclose(attention.forward(x), attention.fc.forward(states.slice(null, -1)), 1e-12, 0);
+    allclose(attention.forward(x), attention.fc.forward(states.slice(':', -1)), 1e-12, 0);
   });
 
   it('bidirectional: the forward direction after the last step beside the backward one after the first', () => {
     const x = images(2, 5, 4).to('float64');
     const m = new SequenceClassifier('gru', 4, 6, 3, { bidirectional: true, numLayers: 2, dtype: 'float64' });
     const [output] = (m.rnn as nb.GRU).forward(x.reshape([2, 5, 4]));
-    const last = nb.concat([output.slice(null, -1, [0, 6]), output.slice(null, 0, [6, 12])], 1);
+    const last = nb.concat([output.slice(':', -1, [0, 6]), output.slice(':', 0, [6, 12])], 1);
     allclose(m.forward(x), m.fc.forward(last), 1e-12, 0);
   });
 

@@ -206,7 +206,7 @@ describe('the gradients of a strided convolution are convolutions', () => {
     // g with input rows that no window reached).
     const xpad = nb.pad(x.detach(), [p[1], p[1], p[0], p[0]]);
     const full = nb.conv2d(xpad.transpose(0, 1), g.transpose(0, 1), null, { dilation: s, stride: d });
-    const dw = nb.slice(full, [null, null, { start: 0, end: k[0] }, { start: 0, end: k[1] }]).transpose(0, 1);
+    const dw = nb.slice(full, [':', ':', { start: 0, end: k[0] }, { start: 0, end: k[1] }]).transpose(0, 1);
     expect(dw.shape).toEqual(ws);
     allclose(w.grad!, dw, 1e-13, 1e-12);
     // The same sum written out, for one weight element.

@@ -110,8 +110,8 @@ export class SequenceClassifier extends Module {
   /** The state the classifier reads: [N, hiddenSize], or [N, 2 * hiddenSize] for both directions. */
   private lastState(x: Tensor): Tensor {
     const rnn = this.rnn;
-    if (rnn instanceof GatedRNN) return rnn.forward(x).output.slice(null, -1);
-    if (rnn instanceof AttentionRNN) return rnn.forward(this.proj!.forward(x)).output.slice(null, -1);
+    if (rnn instanceof GatedRNN) return rnn.forward(x).output.slice(':', -1);
+    if (rnn instanceof AttentionRNN) return rnn.forward(this.proj!.forward(x)).output.slice(':', -1);
     const options = { truncate: this.truncate };
     const hN = rnn instanceof LSTM ? rnn.forward(x, null, options)[1][0] : rnn.forward(x, null, options)[1];
     // hN is [numLayers * numDirections, N, H]; the last layer's states come last.

@@ -3,7 +3,8 @@ import type { Activation, UnaryOp } from '../backend/kernels.js';
 import { floatTypeOf } from '../base/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
-import { gt, where } from './compare.js';
+import { broadcastBinary } from './broadcast.js';
+import { eq, gt, ne, where } from './compare.js';
 
 type UnaryRule = (g: Tensor, x: Tensor, out: Tensor) => Tensor;
 
@@ -47,6 +48,10 @@ export const square = (x: Tensor) => unaryOp('square', x, (g, x) => g.mul(x).mul
 export const reciprocal = (x: Tensor) => unaryOp('reciprocal', x, (g, _x, out) => g.mul(out.square()).neg());
 export const sin = (x: Tensor) => unaryOp('sin', x, (g, x) => g.mul(x.cos()));
 export const cos = (x: Tensor) => unaryOp('cos', x, (g, x) => g.mul(x.sin()).neg());
+/** erf'(x) = 2/sqrt(pi) exp(-x^2). */
+export const erf = (x: Tensor) => unaryOp('erf', x, (g, x) => g.mul(x.square().neg().exp()).mul(2 / Math.sqrt(Math.PI)));
+/** exp(x) - 1, exact for small x where exp(x) - 1 cancels; its derivative is exp(x) = out + 1. */
+export const expm1 = (x: Tensor) => unaryOp('expm1', x, (g, _x, out) => g.mul(out.add(1)));
 /** sigmoid'(x) = s(1 - s). */
 export const sigmoid = (x: Tensor) => unaryOp('sigmoid', x, (g, _x, out) => activationBackward('sigmoid', g, out));
 /** tanh'(x) = 1 - tanh(x)^2. */
@@ -62,3 +67,7 @@ export const sign = (x: Tensor) => unaryOp('sign', x, null);
 export const floor = (x: Tensor) => unaryOp('floor', x, null);
 export const ceil = (x: Tensor) => unaryOp('ceil', x, null);
 export const round = (x: Tensor) => unaryOp('round', x, null);
+
+/** int32 masks (there is no bool dtype): 1 where x is NaN; 1 where x is neither NaN nor infinite. */
+export const isnan = (x: Tensor) => ne(x, x);
+export const isfinite = (x: Tensor) => eq(broadcastBinary('sub', x, x, x.dtype), 0);

@@ -1,6 +1,7 @@
 import type { TypedArray } from '../../base/dtype.js';
 import { broadcastStrides, stridesOf } from '../../base/shape.js';
 import type { Activation, ActivationGradKernel, ArangeKernel, BinaryKernel, BinaryOp, CastKernel, FillKernel, UnaryKernel, UnaryOp, WhereKernel } from '../kernels.js';
+import { erf } from './erf.js';
 import { forEachRow } from './strided.js';
 
 type UnaryLoop = (x: TypedArray, out: TypedArray, param: number) => void;
@@ -25,6 +26,8 @@ const unaryLoops: Record<UnaryOp, UnaryLoop> = {
   floor: (x, out) => { for (let i = 0; i < x.length; i++) out[i] = Math.floor(x[i]); },
   ceil: (x, out) => { for (let i = 0; i < x.length; i++) out[i] = Math.ceil(x[i]); },
   round: (x, out) => { for (let i = 0; i < x.length; i++) out[i] = roundHalfToEven(x[i]); },
+  erf: (x, out) => { for (let i = 0; i < x.length; i++) out[i] = erf(x[i]); },
+  expm1: (x, out) => { for (let i = 0; i < x.length; i++) out[i] = Math.expm1(x[i]); },
 };
 
 export function unary(kernel: UnaryKernel, [x]: readonly TypedArray[], [out]: readonly TypedArray[]): void {

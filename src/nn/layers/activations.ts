@@ -2,6 +2,9 @@ import type { Activation } from '../../backend/kernels.js';
 import { describeValue } from '../../base/options.js';
 import type { LinearActivation } from '../../ops/nn.js';
 import { logSoftmax, softmax } from '../../ops/nn.js';
+import {
+  checkEluArguments, checkGeluArguments, checkHardtanhArguments, checkSoftplusArguments, elu, gelu, type GeluApproximation, hardtanh, mish, selu, silu, softplus,
+} from '../../ops/activations.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
@@ -72,4 +75,54 @@ export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
   forward(input: Tensor): Tensor { return input.flatten(this.startDim, this.endDim); }
   override extraRepr(): string { return `startDim=${this.startDim}, endDim=${this.endDim}`; }
+}
+
+/* Activations the fused kernels do not compute: plain modules over the functions in ops/activations.ts. */
+
+export class GELU extends Module {
+  constructor(readonly approximate: GeluApproximation = 'none') {
+    super();
+    checkGeluArguments(approximate, 'GELU');
+  }
+  forward(input: Tensor): Tensor { return gelu(input, this.approximate); }
+  override extraRepr(): string { return `approximate='${this.approximate}'`; }
+}
+
+export class SiLU extends Module {
+  forward(input: Tensor): Tensor { return silu(input); }
+}
+
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    checkEluArguments(alpha, 'ELU');
+  }
+  forward(input: Tensor): Tensor { return elu(input, this.alpha); }
+  override extraRepr(): string { return `alpha=${this.alpha}`; }
+}
+
+export class SELU extends Module {
+  forward(input: Tensor): Tensor { return selu(input); }
+}
+
+export class Softplus extends Module {
+  constructor(readonly beta = 1, readonly threshold = 20) {
+    super();
+    checkSoftplusArguments(beta, threshold, 'Softplus');
+  }
+  forward(input: Tensor): Tensor { return softplus(input, this.beta, this.threshold); }
+  override extraRepr(): string { return `beta=${this.beta}, threshold=${this.threshold}`; }
+}
+
+export class Hardtanh extends Module {
+  constructor(readonly minVal = -1, readonly maxVal = 1) {
+    super();
+    checkHardtanhArguments(minVal, maxVal, 'Hardtanh');
+  }
+  forward(input: Tensor): Tensor { return hardtanh(input, this.minVal, this.maxVal); }
+  override extraRepr(): string { return `minVal=${this.minVal}, maxVal=${this.maxVal}`; }
+}
+
+export class Mish extends Module {
+  forward(input: Tensor): Tensor { return mish(input); }
 }

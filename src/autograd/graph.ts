@@ -1,4 +1,5 @@
 import type { CopyKernel } from '../backend/kernels.js';
+import type { Storage } from '../backend/storage.js';
 import { formatShape, shapesEqual } from '../base/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
@@ -18,6 +19,13 @@ export interface GradFn {
   readonly inputs: readonly Tensor[];
   /** Gradients for each input, in order; null where an input does not require one. */
   backward(gradOutput: Tensor): readonly (Tensor | PartialGradient | null)[];
+  /** The storages of the inputs and of the output with their versions when the op was recorded (see record); absent for a node that reads none. */
+  readonly saved?: SavedVersions;
+}
+
+export interface SavedVersions {
+  readonly storages: readonly Storage[];
+  readonly versions: readonly number[];
 }
 
 export interface BackwardOptions {
@@ -78,13 +86,50 @@ function withGradMode<T>(enabled: boolean, fn: () => T, owner: string): T {
   return result;
 }
 
-/** Attaches the backward rule to an op's output when any input requires a gradient. */
+/**
+ * Attaches the backward rule to an op's output when any input requires a gradient. The versions of
+ * the inputs' and the output's storages are noted too, and checked before the rule runs (PyTorch's
+ * version counter): a rule computes with the values those tensors have then, so an in-place op
+ * that changed one since would make its gradient silently wrong. PyTorch checks only the tensors a
+ * rule saved; nabla's rules do not declare theirs, so every input and the output count as saved.
+ * That refuses slightly more than PyTorch (changing a matmul's output in place, which its rule does
+ * not read), never less.
+ */
 export function record(output: Tensor, name: string, inputs: readonly Tensor[], backward: GradFn['backward']): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
-    output.gradFn = { name, inputs, backward };
+    output.gradFn = { name, inputs, backward, saved: versionsOf(inputs, output) };
   }
   return output;
+}
+
+function versionsOf(inputs: readonly Tensor[], output: Tensor): SavedVersions {
+  const storages = new Array<Storage>(inputs.length + 1);
+  const versions = new Array<number>(inputs.length + 1);
+  for (let k = 0; k < inputs.length; k++) {
+    storages[k] = inputs[k].storage;
+    versions[k] = storages[k].version;
+  }
+  storages[inputs.length] = output.storage;
+  versions[inputs.length] = output.storage.version;
+  return { storages, versions };
+}
+
+/** Throws when an in-place op changed a tensor that `node`'s rule computes with (see record). */
+function checkVersions(owner: string, node: Tensor, gradFn: GradFn): void {
+  const saved = gradFn.saved;
+  if (saved === undefined) return;
+  for (let k = 0; k < saved.storages.length; k++) {
+    const version = saved.storages[k].version;
+    if (version === saved.versions[k]) continue;
+    const isInput = k < gradFn.inputs.length;
+    const shape = isInput ? gradFn.inputs[k].shape : node.shape;
+    throw new Error(
+      `${owner}: one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+        `${gradFn.name}'s saved tensor of shape ${formatShape(shape)} (its ${isInput ? `input ${k}` : 'output'}) is at version ${version}; expected version ${saved.versions[k]}. ` +
+        'Compute it out of place (x.add(y) rather than x.add_(y)), or change it after backward',
+    );
+  }
 }
 
 /**
@@ -142,6 +187,7 @@ function propagate(owner: string, root: Tensor, gradient: Tensor | undefined, op
         continue;
       }
       if (reach !== null && !gradFn.inputs.some((input) => reach.has(input))) continue;
+      checkVersions(owner, node, gradFn);
       const inputGrads = gradFn.backward(g);
       // Dropping the closure frees everything the op saved: a loss kept in a list no longer holds its graph.
       if (!retainGraph) node.gradFn = released(gradFn.name);

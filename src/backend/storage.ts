@@ -21,6 +21,13 @@ export class Allocation {
  */
 export class Storage<B = unknown> {
   readonly allocation: Allocation;
+  /**
+   * PyTorch's version counter: bumped by every in-place write into the elements (Tensor.add_ and
+   * the other in-place ops, loadStateDict, Module.to), so that backward can tell that a tensor an
+   * op recorded was changed since (see record in src/autograd/graph.ts). Views share it with the
+   * storage.
+   */
+  version = 0;
 
   constructor(readonly backend: Backend<B>, readonly buffer: B, readonly dtype: DType, readonly size: number, handle?: unknown) {
     this.allocation = new Allocation(backend as Backend, size * bytesPerElement(dtype), handle);

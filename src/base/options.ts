@@ -67,7 +67,7 @@ export function describeValue(value: unknown): string {
 }
 
 /** An object literal (or Object.create(null)), from any realm: not an array, a class instance or a typed array. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value) as object | null;
   return proto === null || Object.getPrototypeOf(proto) === null;

@@ -1,9 +1,12 @@
 import { checkOptions, describeValue } from '../base/options.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
-import { Flatten, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './layers/activations.js';
+import type { GeluApproximation } from '../ops/activations.js';
+import { ELU, Flatten, GELU, Hardtanh, Identity, LeakyReLU, LogSoftmax, Mish, ReLU, SELU, Sigmoid, SiLU, Softmax, Softplus, Tanh } from './layers/activations.js';
 import { BatchNorm1d, BatchNorm2d } from './layers/batchnorm.js';
 import { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './layers/conv.js';
 import { Dropout, Dropout2d } from './layers/dropout.js';
+import { Embedding } from './layers/embedding.js';
+import { LayerNorm } from './layers/layer-norm.js';
 import { Linear } from './layers/linear.js';
 import { ParallelSum } from './layers/parallel-sum.js';
 import { AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool, MaxPool1d, MaxPool2d } from './layers/pool.js';
@@ -86,10 +89,23 @@ const LAYERS: Readonly<Record<string, LayerType>> = {
   GlobalAvgPool: plain(() => new GlobalAvgPool()),
   BatchNorm1d: { required: ['num_features'], optional: BATCH_NORM, build: (a, options) => new BatchNorm1d(a.num_features as number, options) },
   BatchNorm2d: { required: ['num_features'], optional: BATCH_NORM, build: (a, options) => new BatchNorm2d(a.num_features as number, options) },
+  LayerNorm: { required: ['normalized_shape'], optional: ['eps', 'elementwise_affine', 'bias'], build: (a, options) => new LayerNorm(a.normalized_shape as number[], options) },
+  Embedding: {
+    required: ['num_embeddings', 'embedding_dim'],
+    optional: ['padding_idx', 'max_norm', 'norm_type'],
+    build: (a, options, generator) => new Embedding(a.num_embeddings as number, a.embedding_dim as number, { ...options, generator }),
+  },
   ReLU: plain(() => new ReLU()),
   LeakyReLU: plain((a) => new LeakyReLU(a.negative_slope as number | undefined), ['negative_slope']),
   Sigmoid: plain(() => new Sigmoid()),
   Tanh: plain(() => new Tanh()),
+  GELU: plain((a) => new GELU(a.approximate as GeluApproximation | undefined), ['approximate']),
+  SiLU: plain(() => new SiLU()),
+  ELU: plain((a) => new ELU(a.alpha as number | undefined), ['alpha']),
+  SELU: plain(() => new SELU()),
+  Softplus: plain((a) => new Softplus(a.beta as number | undefined, a.threshold as number | undefined), ['beta', 'threshold']),
+  Hardtanh: plain((a) => new Hardtanh(a.min_val as number | undefined, a.max_val as number | undefined), ['min_val', 'max_val']),
+  Mish: plain(() => new Mish()),
   Softmax: plain((a) => new Softmax(a.dim as number | undefined), ['dim']),
   LogSoftmax: plain((a) => new LogSoftmax(a.dim as number | undefined), ['dim']),
   Identity: plain(() => new Identity()),

@@ -1,12 +1,24 @@
 import { noGrad } from '../autograd/graph.js';
-import { checkOptions, describeValue } from '../base/options.js';
-import { formatShape, shapesEqual, stridesOf } from '../base/shape.js';
-import { copyKernel } from '../ops/shape.js';
+import type { Storage } from '../backend/storage.js';
+import { isFloat, type FloatDType } from '../base/dtype.js';
+import { checkChoice, checkOptions, describeValue, isPlainObject } from '../base/options.js';
+import { formatShape, shapesEqual } from '../base/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { run } from '../tensor/dispatch.js';
 import { Parameter } from './parameter.js';
 
 const BUFFER_OPTIONS = ['persistent'];
+const FLOAT_DTYPES: readonly FloatDType[] = ['float32', 'float64'];
+
+export interface LoadStateDictOptions {
+  /** Every name must match both ways (default true, as in PyTorch); shapes must match either way. */
+  strict?: boolean;
+}
+
+/** What loadStateDict found missing from the state dict and what it did not expect, by name (PyTorch's result). */
+export interface IncompatibleKeys {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
 
 /** Any module, whatever its forward takes and returns (for what only needs its parameters and buffers). */
 export type AnyModule = Module<never[], unknown>;
@@ -35,9 +47,10 @@ export interface RemovableHandle {
 
 /**
  * Base class of layers and models, as in PyTorch: parameters and child modules are discovered from
- * the instance's fields (arrays of modules included), in declaration order, and named with dots
- * (`0.weight`, `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name. Buffers
- * (state that is not learned, such as running statistics) are declared with registerBuffer.
+ * the instance's fields, in declaration order, and named with dots (`0.weight`,
+ * `encoder.layers.1.bias`) so state dicts exchange with PyTorch by name. Modules in arrays, plain
+ * objects and Maps count too (see modulesIn), as in a ModuleList or ModuleDict. Buffers (state that
+ * is not learned, such as running statistics) are declared with registerBuffer.
  */
 export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tensor> {
   training = true;
@@ -123,12 +136,7 @@ export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tenso
   }
 
   *namedChildren(): Generator<[string, Module]> {
-    for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Module) yield [key, value];
-      else if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (value[i] instanceof Module) yield [`${key}.${i}`, value[i]];
-      }
-    }
+    for (const [key, value] of Object.entries(this)) yield* modulesIn(value, key);
   }
 
   /**
@@ -224,6 +232,43 @@ export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tenso
     return this.train(false);
   }
 
+  /**
+   * Calls fn on every module below this one and then on this one, children before their parent, as
+   * PyTorch's apply (custom initialization: `model.apply((m) => { if (m instanceof nb.Linear) ... })`).
+   */
+  apply(fn: (module: AnyModule) => void): this {
+    if (typeof fn !== 'function') throw new TypeError(`apply: expected a function of the module, got ${describeValue(fn)}`);
+    for (const child of new Set([...this.namedChildren()].map(([, c]) => c))) child.apply(fn);
+    fn(this as AnyModule);
+    return this;
+  }
+
+  /**
+   * Converts the floating-point parameters (with their gradients) and buffers to `dtype`, as
+   * PyTorch's module.to(dtype); int32 ones stay. Parameters keep their identity (PyTorch's
+   * `param.data = ...`), so an optimizer made before still updates them; its state, made at its first
+   * step, is not converted. A graph that recorded a parameter can no longer backward (its version
+   * moves on).
+   */
+  to(dtype: FloatDType): this {
+    checkChoice(dtype, FLOAT_DTYPES, 'Module.to', 'dtype');
+    noGrad(() => {
+      for (const p of this.parameters()) {
+        if (!isFloat(p.dtype) || p.dtype === dtype) continue;
+        replaceElements(p, p.to(dtype));
+        if (p.grad !== null) p.grad = p.grad.to(dtype);
+      }
+      for (const module of this.modules()) {
+        const fields = module as unknown as Record<string, unknown>;
+        for (const { field } of module.#buffers.values()) {
+          const t = fields[field];
+          if (t instanceof Tensor && isFloat(t.dtype)) fields[field] = t.to(dtype);
+        }
+      }
+    });
+    return this;
+  }
+
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
   }
@@ -254,54 +299,69 @@ export abstract class Module<Inputs extends unknown[] = Tensor[], Output = Tenso
   }
 
   /**
-   * Copies values into the parameters and persistent buffers, in place; every name and shape must
-   * match (strict, as in PyTorch). Everything is checked before anything is copied, so a failed
-   * load leaves the model unchanged.
+   * Copies values into the parameters and persistent buffers, in place (converting the dtype, from
+   * another backend too), as PyTorch's load_state_dict: with `strict` (the default) every name must
+   * match both ways; without it, the names that match are loaded. Shapes must match either way.
+   * Every problem is named in one error, and everything is checked before anything is copied, so a
+   * failed load leaves the model unchanged. Returns the missing and unexpected keys.
    */
-  loadStateDict(state: Record<string, Tensor>): void {
+  loadStateDict(state: Record<string, Tensor>, options: LoadStateDictOptions = {}): IncompatibleKeys {
+    const { strict = true } = checkOptions(options, ['strict'], 'loadStateDict');
+    if (typeof strict !== 'boolean') throw new TypeError(`loadStateDict: strict must be a boolean, got ${describeValue(strict)}`);
+    if (state === null || typeof state !== 'object') throw new TypeError(`loadStateDict: expected an object of tensors by name, as stateDict() returns, got ${describeValue(state)}`);
     const own = new Map(this.stateEntries(''));
-    const missing = [...own.keys()].filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !own.has(k));
-    if (missing.length > 0 || unexpected.length > 0) {
-      const parts = [];
-      if (missing.length > 0) parts.push(`missing keys: ${missing.join(', ')}`);
-      if (unexpected.length > 0) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
-      throw new Error(`loadStateDict: ${parts.join('; ')}`);
-    }
+    const given = (name: string) => Object.prototype.hasOwnProperty.call(state, name);
+    const missingKeys = [...own.keys()].filter((k) => !given(k));
+    const unexpectedKeys = Object.keys(state).filter((k) => !own.has(k));
+    const problems: string[] = [];
+    if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
+    if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
     for (const [name, t] of own) {
+      if (!given(name)) continue;
       const value = state[name];
-      if (!shapesEqual(value.shape, t.shape)) {
-        throw new Error(`loadStateDict: ${name} has shape ${formatShape(value.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
-      }
+      if (!(value instanceof Tensor)) problems.push(`${name} is ${describeValue(value)} in the state dict, not a Tensor`);
+      else if (!shapesEqual(value.shape, t.shape)) problems.push(`${name} has shape ${formatShape(value.shape)} in the state dict but ${formatShape(t.shape)} in the model`);
     }
+    if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')}`);
     noGrad(() => {
-      for (const [name, t] of own) copyInto(t, state[name]);
+      for (const [name, t] of own) if (given(name)) t.copy_(state[name]);
     });
+    return { missingKeys, unexpectedKeys };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
 
-  /** PyTorch's layout: one line per child, nested; an array field prints as a ModuleList. */
+  /**
+   * PyTorch's layout: one line per child, nested; modules held in an array print as a ModuleList,
+   * in a plain object or a Map as a ModuleDict.
+   */
   toString(): string {
-    const entries: { label: string; text: string }[] = [];
-    const lists = new Map<string, string[]>();
+    const tree: ChildTree = new Map();
     for (const [name, child] of this.namedChildren()) {
-      const [field, index] = name.split('.');
-      if (index === undefined) {
-        entries.push({ label: field, text: child.toString() });
-        continue;
+      const path = name.split('.');
+      let node = tree;
+      for (const key of path.slice(0, -1)) {
+        let next = node.get(key);
+        if (!(next instanceof Map)) node.set(key, (next = new Map()));
+        node = next;
       }
-      if (!lists.has(field)) {
-        lists.set(field, []);
-        entries.push({ label: field, text: '' });
-      }
-      lists.get(field)!.push(`(${index}): ${child.toString()}`);
+      node.set(path[path.length - 1], child);
     }
-    const lines = entries.map(({ label, text }) => `(${label}): ${lists.has(label) ? block('ModuleList', '', lists.get(label)!) : text}`);
-    return block(this.constructor.name, this.extraRepr(), lines);
+    return block(this.constructor.name, this.extraRepr(), childLines(tree));
   }
+}
+
+/** A module's children by the parts of their dotted names. */
+type ChildTree = Map<string, Module | ChildTree>;
+
+function childLines(tree: ChildTree): string[] {
+  return [...tree].map(([key, item]) => {
+    if (item instanceof Module) return `(${key}): ${item.toString()}`;
+    const list = [...item.keys()].every((k, i) => k === String(i));
+    return `(${key}): ${block(list ? 'ModuleList' : 'ModuleDict', '', childLines(item))}`;
+  });
 }
 
 function block(name: string, extra: string, lines: readonly string[]): string {
@@ -309,13 +369,47 @@ function block(name: string, extra: string, lines: readonly string[]): string {
   return `${name}(${extra}\n${lines.map((l) => '  ' + l.replace(/\n/g, '\n  ')).join('\n')}\n)`;
 }
 
-/** Overwrites dst's elements with src's (same size), converting the dtype and crossing backends as needed. */
-function copyInto(dst: Tensor, src: Tensor): void {
-  if (src.backend !== dst.backend) {
-    dst.backend.write(dst.storage, src.dataSync());
+/**
+ * The modules a field's value holds, named by their path (`blocks.0`, `heads.encoder`): the value
+ * itself, or what an array, a plain object or a Map with string keys holds, at any depth, named as
+ * PyTorch names the entries of a ModuleList and a ModuleDict. PyTorch ignores modules kept in a
+ * plain dict, so that they silently miss parameters(), the optimizer and the state dict; what such
+ * code means is a ModuleDict, so nabla registers them as one. Where no name can be given (a Set, a
+ * Map key that is not a string, a key with a dot or empty) the module is refused, never dropped.
+ */
+function* modulesIn(value: unknown, path: string): Generator<[string, Module]> {
+  if (value instanceof Module) {
+    yield [path, value];
     return;
   }
-  const value = src.dtype === dst.dtype ? src : src.to(dst.dtype);
-  const strides = stridesOf(dst.shape);
-  run(copyKernel(dst.shape, 0, strides, 0, strides), [value], [dst]);
+  if (value instanceof Set) {
+    for (const item of value) {
+      for (const [name] of modulesIn(item, path)) throw new TypeError(`Module: field path '${name}' is a Set holding a module, which gives it no name for parameters and the state dict; use an array, a plain object, a Map, a ModuleList or a ModuleDict`);
+    }
+    return;
+  }
+  const entries: Iterable<[unknown, unknown]> | null = Array.isArray(value) ? value.entries()
+    : value instanceof Map ? value.entries()
+    : isPlainObject(value) ? Object.entries(value) : null;
+  if (entries === null) return;
+  for (const [key, item] of entries) {
+    for (const found of modulesIn(item, `${path}.${String(key)}`)) {
+      if (!Array.isArray(value) && (typeof key !== 'string' || key === '' || key.includes('.'))) {
+        throw new TypeError(`Module: '${path}' holds a module under the key ${describeValue(key)}, which cannot name it in the state dict (keys must be non-empty strings without '.')`);
+      }
+      yield found;
+    }
+  }
+}
+
+
+/**
+ * Gives a parameter the elements of `value` (another dtype) while it stays the same object, as
+ * PyTorch's `param.data = value`. The old storage's version moves on, as an in-place write would.
+ */
+function replaceElements(p: Parameter, value: Tensor): void {
+  value.storage.version = ++p.storage.version;
+  const fields = p as unknown as { storage: Storage; dtype: FloatDType };
+  fields.storage = value.storage;
+  fields.dtype = value.dtype as FloatDType;
 }

@@ -4,6 +4,8 @@ import { ShapeError, sizeOf } from '../base/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { BatchNorm1d, BatchNorm2d } from './layers/batchnorm.js';
 import { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d } from './layers/conv.js';
+import { Embedding } from './layers/embedding.js';
+import { LayerNorm } from './layers/layer-norm.js';
 import { Linear } from './layers/linear.js';
 import { ParallelSum } from './layers/parallel-sum.js';
 import { Residual } from './layers/residual.js';
@@ -67,7 +69,9 @@ export interface ModelSummary {
  */
 export function summarize(model: Module, sampleShape: readonly number[]): ModelSummary {
   const params = model.parameters();
-  const dtype = params[0]?.dtype ?? 'float32';
+  const first = model instanceof Sequential ? model.layers[0] : model;
+  // A model that starts by looking up embeddings takes indices (zeros are valid ones).
+  const dtype = first instanceof Embedding ? 'int32' : params[0]?.dtype ?? 'float32';
   const input = Tensor.empty([1, ...sampleShape], dtype);
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   model.eval();
@@ -195,6 +199,11 @@ function parameterFormula(module: Module): string {
   if ((module instanceof BatchNorm1d || module instanceof BatchNorm2d) && module.affine) {
     // A weight and a bias per channel; the running statistics are buffers, not parameters.
     return `2*C = 2*${module.numFeatures} = ${n}`;
+  }
+  if (module instanceof Embedding) return `num_embeddings*embedding_dim = ${module.numEmbeddings}*${module.embeddingDim} = ${n}`;
+  if (module instanceof LayerNorm && module.elementwiseAffine) {
+    const size = module.normalizedShape.join('*');
+    return module.bias === null ? `prod(normalized_shape) = ${size} = ${n}` : `2*prod(normalized_shape) = 2*${size} = ${n}`;
   }
   const own = [...module.namedParameters()];
   if (own.length === 0) return '';

@@ -81,3 +81,44 @@ function overwrite(dst: Tensor, value: Tensor): void {
   const strides = stridesOf(dst.shape);
   run(copyKernel(dst.shape, 0, strides, 0, strides), [value], [dst]);
 }
+
+/**
+ * Layer normalization over the trailing dimensions `normalizedShape` (a size or sizes that x's
+ * shape must end with), as PyTorch's F.layer_norm: y = (x - mean) / sqrt(var + eps) * weight + bias
+ * with the mean and the biased variance of each sample's trailing block; weight and bias (optional)
+ * have shape normalizedShape. Composed of differentiable ops, so gradients reach x, weight and bias.
+ */
+export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  assertTensor(x, 'layerNorm', 'input');
+  const shape = checkNormalizedShape(normalizedShape, 'layerNorm');
+  if (typeof eps !== 'number' || !(eps >= 0 && eps < Infinity)) throw new RangeError(`layerNorm: eps must be a finite number >= 0, got ${describeValue(eps)}`);
+  if (!isFloat(x.dtype)) throw new TypeError(`layerNorm: input must be float32 or float64, got ${x.dtype}`);
+  const lead = x.ndim - shape.length;
+  if (lead < 0 || !shape.every((n, i) => x.shape[lead + i] === n)) {
+    throw new ShapeError(`layerNorm: input of shape ${formatShape(x.shape)} does not end with normalizedShape ${formatShape(shape)}`);
+  }
+  for (const [what, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t === null) continue;
+    assertTensor(t, 'layerNorm', what);
+    if (t.ndim !== shape.length || !t.shape.every((n, i) => n === shape[i])) {
+      throw new ShapeError(`layerNorm: ${what} must have shape normalizedShape ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+    }
+    if (t.dtype !== x.dtype) throw new TypeError(`layerNorm: ${what} is ${t.dtype} but the input is ${x.dtype}`);
+  }
+  const axes = shape.map((_, i) => lead + i);
+  const centered = x.sub(x.mean(axes, true));
+  const variance = centered.square().mean(axes, true);
+  const normalized = centered.div(variance.add(eps).sqrt());
+  const scaled = weight === null ? normalized : normalized.mul(weight);
+  return bias === null ? scaled : scaled.add(bias);
+}
+
+/** A normalized shape as sizes: one positive integer or a non-empty array of them. */
+export function checkNormalizedShape(normalizedShape: unknown, owner: string): number[] {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((n) => Number.isInteger(n) && n > 0)) {
+    const got = Array.isArray(normalizedShape) ? `[${normalizedShape.map(String).join(', ')}]` : describeValue(normalizedShape);
+    throw new RangeError(`${owner}: normalizedShape must be a positive integer or a non-empty array of them, got ${got}`);
+  }
+  return [...shape] as number[];
+}

@@ -64,8 +64,8 @@ describe('buildModel: layers and their PyTorch arguments', () => {
   it('lists every type it knows', () => {
     expect([...nb.LAYER_TYPES].sort()).toEqual([
       'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d', 'AvgPool1d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'Conv1d', 'Conv2d', 'ConvTranspose1d', 'ConvTranspose2d',
-      'Dropout', 'Dropout2d', 'Flatten', 'GlobalAvgPool', 'Identity', 'LeakyReLU', 'Linear', 'LogSoftmax', 'MaxPool1d', 'MaxPool2d', 'ParallelSum', 'ReLU',
-      'Residual', 'SequenceClassifier', 'Sigmoid', 'Softmax', 'Tanh',
+      'Dropout', 'Dropout2d', 'ELU', 'Embedding', 'Flatten', 'GELU', 'GlobalAvgPool', 'Hardtanh', 'Identity', 'LayerNorm', 'LeakyReLU', 'Linear', 'LogSoftmax', 'MaxPool1d', 'MaxPool2d', 'Mish',
+      'ParallelSum', 'ReLU', 'Residual', 'SELU', 'SequenceClassifier', 'SiLU', 'Sigmoid', 'Softmax', 'Softplus', 'Tanh',
     ]);
   });
 

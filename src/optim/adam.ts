@@ -16,19 +16,26 @@ export interface AdamOptions extends OptimizerOptions {
    * to the gradient (Loshchilov & Hutter). Default false for Adam, true for AdamW, as in PyTorch.
    */
   decoupledWeightDecay: boolean;
+  /**
+   * AMSGrad (Reddi et al., 2018): divide by the square root of the largest second moment estimate
+   * so far instead of the current one, so the step size never grows back (default false).
+   */
+  amsgrad: boolean;
 }
 
 export interface AdamState {
-  [key: string]: number | Tensor;
+  [key: string]: number | Tensor | undefined;
   /** Number of updates this parameter has had (for the bias corrections). */
   step: number;
   /** First moment estimate m. */
   expAvg: Tensor;
   /** Second moment estimate v. */
   expAvgSq: Tensor;
+  /** With amsgrad: the elementwise maximum of v over the steps so far. */
+  maxExpAvgSq?: Tensor;
 }
 
-const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false };
+const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, amsgrad: false };
 
 /**
  * Adam (Kingma & Ba, 2015) with bias correction, as torch.optim.Adam:
@@ -37,9 +44,14 @@ const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, w
  *     m = beta1 * m + (1 - beta1) * g
  *     v = beta2 * v + (1 - beta2) * g^2
  *     p = p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ *
+ * With amsgrad, vmax = max(vmax, v) takes the place of v in the last line.
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
-  protected readonly stateSchema: StateSchema = { step: 'number', expAvg: 'buffer', expAvgSq: 'buffer' };
+  protected override stateSchema(options: AdamOptions): StateSchema {
+    const schema: StateSchema = { step: 'number', expAvg: 'buffer', expAvgSq: 'buffer' };
+    return options.amsgrad ? { ...schema, maxExpAvgSq: 'buffer' } : schema;
+  }
 
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super(params, ADAM_DEFAULTS, options);
@@ -60,8 +72,8 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
         throw new RangeError(`${this.name}: invalid beta parameter at index ${i}: ${describe(beta)} in ${where} (each beta must be in [0, 1))`);
       }
     });
-    if (typeof o.decoupledWeightDecay !== 'boolean') {
-      throw new TypeError(`${this.name}: decoupledWeightDecay must be a boolean, got ${describe(o.decoupledWeightDecay)} in ${where}`);
+    for (const flag of ['decoupledWeightDecay', 'amsgrad'] as const) {
+      if (typeof o[flag] !== 'boolean') throw new TypeError(`${this.name}: ${flag} must be a boolean, got ${describe(o[flag])} in ${where}`);
     }
   }
 
@@ -71,9 +83,12 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
       state = { step: 0, expAvg: this.allocLike(param), expAvgSq: this.allocLike(param) };
       this.state.set(param, state);
     }
+    const { lr, betas: [beta1, beta2], eps, weightDecay, decoupledWeightDecay, amsgrad } = group;
+    // A group switched to amsgrad after its first steps starts its maximum from zeros (PyTorch fails on the missing state).
+    if (amsgrad) state.maxExpAvgSq ??= this.allocLike(param);
     state.step += 1;
-    const { lr, betas: [beta1, beta2], eps, weightDecay, decoupledWeightDecay } = group;
-    run({ op: 'adamStep', lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step: state.step }, [grad], [param, state.expAvg, state.expAvgSq]);
+    const outputs = amsgrad ? [param, state.expAvg, state.expAvgSq, state.maxExpAvgSq!] : [param, state.expAvg, state.expAvgSq];
+    run({ op: 'adamStep', lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step: state.step }, [grad], outputs);
   }
 }
 

@@ -36,7 +36,8 @@ export type ParamsInput<O extends OptimizerOptions = OptimizerOptions> =
 
 /** One value of per-parameter optimizer state: a step count or a buffer tensor the shape of the parameter. */
 export type StateValue = number | Tensor;
-export type ParamState = Record<string, StateValue>;
+/** A parameter's state; entries that only some options need (AMSGrad's maximum, RMSprop's momentum buffer) may be absent. */
+export type ParamState = Record<string, StateValue | undefined>;
 /** The same state in a snapshot: buffers as host typed arrays, so it can be serialized. */
 export type SavedParamState = Record<string, number | TypedArray>;
 
@@ -56,7 +57,7 @@ export interface OptimizerStateDict {
 /**
  * The base of every optimizer, following torch.optim.Optimizer: parameter groups with their own
  * hyperparameters, per-parameter state, zeroGrad(), step() and a state dict. The numeric update of
- * one parameter is a single backend call (see Backend.sgdStep / Backend.adamStep), so a faster
+ * one parameter is a single kernel (sgdStep, adamStep, rmspropStep, adagradStep), so a faster
  * backend speeds up training without changes here.
  */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S extends ParamState = ParamState> {
@@ -67,8 +68,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
   readonly state = new Map<Tensor, S>();
   private readonly knownOptions: readonly string[];
 
-  /** Describes the state entries, to validate loadStateDict input. */
-  protected abstract readonly stateSchema: StateSchema;
+  /** Describes the state entries a parameter of a group with these options has, to validate loadStateDict input. */
+  protected abstract stateSchema(options: O): StateSchema;
 
   /**
    * `builtinDefaults` are the class's defaults (they also define which options exist); `options`
@@ -197,24 +198,24 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
     if (dict.paramGroups.length !== this.paramGroups.length) {
       throw new Error(`${this.name}.loadStateDict: the state dict has ${dict.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
     }
-    const byIndex = new Map<number, Tensor>();
+    const byIndex = new Map<number, { param: Tensor; options: O }>();
     const groups = dict.paramGroups.map((saved, g) => {
       const current = this.paramGroups[g];
       if (!Array.isArray(saved.params) || saved.params.length !== current.params.length) {
         throw new Error(`${this.name}.loadStateDict: parameter group ${g} has ${saved.params?.length} parameters in the state dict and ${current.params.length} here`);
       }
-      saved.params.forEach((index, i) => byIndex.set(index, current.params[i]));
       const { params: _ignored, ...options } = saved;
       const merged = { ...this.defaults, ...copyOptions(options) } as unknown as O;
       this.checkKnown(merged, `parameter group ${g} of the state dict`);
       this.checkOptions(merged, `parameter group ${g} of the state dict`);
+      saved.params.forEach((index, i) => byIndex.set(index, { param: current.params[i], options: merged }));
       return merged;
     });
     const state = new Map<Tensor, S>();
     for (const [key, saved] of Object.entries(dict.state)) {
-      const p = byIndex.get(Number(key));
-      if (p === undefined) throw new Error(`${this.name}.loadStateDict: the state dict has state for parameter ${key}, which is in no parameter group`);
-      state.set(p, this.loadParamState(saved, p, key));
+      const target = byIndex.get(Number(key));
+      if (target === undefined) throw new Error(`${this.name}.loadStateDict: the state dict has state for parameter ${key}, which is in no parameter group`);
+      state.set(target.param, this.loadParamState(saved, target.param, key, this.stateSchema(target.options)));
     }
     // Everything validated: now commit.
     groups.forEach((options, g) => Object.assign(this.paramGroups[g], options));
@@ -232,14 +233,14 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
     return [...this.state.values()].flatMap((s) => Object.values(s).filter((v): v is Tensor => v instanceof Tensor));
   }
 
-  private loadParamState(saved: SavedParamState, p: Tensor, key: string): S {
+  private loadParamState(saved: SavedParamState, p: Tensor, key: string, schema: StateSchema): S {
     const what = `${this.name}.loadStateDict: state of parameter ${key}`;
     if (saved === null || typeof saved !== 'object') throw new TypeError(`${what} is not an object`);
     const out: Record<string, StateValue> = {};
     for (const name of Object.keys(saved)) {
-      if (!(name in this.stateSchema)) throw new Error(`${what} has an unknown entry "${name}" (expected ${Object.keys(this.stateSchema).join(', ')})`);
+      if (!(name in schema)) throw new Error(`${what} has an unknown entry "${name}" (expected ${Object.keys(schema).join(', ')})`);
     }
-    for (const [name, kind] of Object.entries(this.stateSchema)) {
+    for (const [name, kind] of Object.entries(schema)) {
       const value = saved[name];
       if (kind === 'number') {
         if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what}: "${name}" must be a finite number, got ${describe(value)}`);
@@ -312,6 +313,6 @@ function copyOptions(options: Record<string, unknown>): Record<string, HyperPara
 
 function snapshot(state: ParamState): SavedParamState {
   const out: SavedParamState = {};
-  for (const [key, value] of Object.entries(state)) out[key] = typeof value === 'number' ? value : value.toTypedArray();
+  for (const [key, value] of Object.entries(state)) if (value !== undefined) out[key] = typeof value === 'number' ? value : value.toTypedArray();
   return out;
 }

@@ -238,7 +238,70 @@ export class SequentialLR extends LRScheduler {
   }
 }
 
-function checkFactor(value: unknown, owner: string, what: string): void {
+export interface LambdaLROptions {
+  /** The factor of the base lr at each epoch, f(epoch); or one function per parameter group. */
+  lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[];
+}
+
+/**
+ * lr = baseLr * lrLambda(epoch), as torch.optim.lr_scheduler.LambdaLR; e.g. a warm-up over 5 epochs
+ * with `{ lrLambda: (e) => Math.min(1, (e + 1) / 5) }`. The functions are not part of the state dict.
+ */
+export class LambdaLR extends LRScheduler {
+  readonly lrLambdas: readonly ((epoch: number) => number)[];
+
+  constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    super(optimizer);
+    const { lrLambda } = checkOptions(options, ['lrLambda'], 'LambdaLR');
+    const groups = this.baseLrs.length;
+    const lambdas = typeof lrLambda === 'function' ? Array.from({ length: groups }, () => lrLambda) : lrLambda;
+    if (!Array.isArray(lambdas) || lambdas.some((f) => typeof f !== 'function')) {
+      throw new TypeError(`LambdaLR: lrLambda must be a function of the epoch or an array of them (one per parameter group), got ${describe(lrLambda)}`);
+    }
+    if (lambdas.length !== groups) throw new Error(`LambdaLR: expected ${groups} lrLambda functions (one per parameter group), got ${lambdas.length}`);
+    this.lrLambdas = [...lambdas];
+    this.initialStep();
+  }
+
+  protected override get name(): string { return 'LambdaLR'; }
+
+  override lrAt(epoch: number): number[] {
+    return this.baseLrs.map((base, i) => {
+      const factor = this.lrLambdas[i](epoch);
+      if (typeof factor !== 'number' || !Number.isFinite(factor)) {
+        throw new TypeError(`LambdaLR: lrLambda${this.lrLambdas.length > 1 ? `[${i}]` : ''}(${epoch}) returned ${describe(factor)}; it must return a finite number`);
+      }
+      return base * factor;
+    });
+  }
+}
+
+export interface ExponentialLROptions {
+  /** Multiplicative factor per epoch. */
+  gamma: number;
+}
+
+/** lr = baseLr * gamma^epoch, as torch.optim.lr_scheduler.ExponentialLR. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
+    super(optimizer);
+    const { gamma } = checkOptions(options, ['gamma'], 'ExponentialLR');
+    checkFactor(gamma, 'ExponentialLR', 'gamma');
+    this.gamma = gamma;
+    this.initialStep();
+  }
+
+  protected override get name(): string { return 'ExponentialLR'; }
+
+  override lrAt(epoch: number): number[] {
+    return this.baseLrs.map((base) => base * Math.pow(this.gamma, epoch));
+  }
+}
+
+/** Throws unless `value` is a finite number >= 0; `what` names the option. */
+export function checkFactor(value: unknown, owner: string, what: string): void {
   if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
     throw new RangeError(`${owner}: ${what} must be a finite number >= 0, got ${describe(value)}`);
   }

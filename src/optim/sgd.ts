@@ -30,7 +30,9 @@ export interface SGDState {
  *     p = p - lr * g
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
-  protected readonly stateSchema: StateSchema = { momentumBuffer: 'buffer' };
+  protected override stateSchema(): StateSchema {
+    return { momentumBuffer: 'buffer' };
+  }
 
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false }, options);

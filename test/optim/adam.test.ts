@@ -38,7 +38,7 @@ const base = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 0, decoupled: 0
 describe('Adam', () => {
   it('has PyTorch defaults', () => {
     const opt = new Adam([param(X0)]);
-    expect(opt.defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false });
+    expect(opt.defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, amsgrad: false });
   });
 
   it('first step of p = 1 with constant grad 2 at lr 0.1 gives 0.9 (m^/sqrt(v^) = 1)', () => {
@@ -92,7 +92,7 @@ describe('Adam', () => {
 describe('AdamW', () => {
   it('has weightDecay 1e-2 by default, decoupled', () => {
     const opt = new AdamW([param(X0)]);
-    expect(opt.defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, decoupledWeightDecay: true });
+    expect(opt.defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, decoupledWeightDecay: true, amsgrad: false });
     expect(new AdamW([param(X0)], { weightDecay: 0.5 }).defaults.weightDecay).toBe(0.5);
   });
 

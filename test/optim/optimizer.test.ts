@@ -50,7 +50,7 @@ describe('Optimizer construction and validation', () => {
     ['a non-tensor', () => new SGD([param(X0), 3 as unknown as Tensor]), 'SGD: params mixes Tensors and parameter groups; pass either Tensors or { params, ... } groups'],
     ['a non-iterable', () => new SGD(5 as never), 'SGD: params must be an iterable of Tensors or of parameter groups ({ params, lr?, ... }), got 5'],
     ['an unknown option', () => new SGD([param(X0)], { lr: 0.1, mometum: 0.9 } as never), 'SGD: options has an unknown option "mometum" (known: lr, momentum, dampening, weightDecay, nesterov)'],
-    ['an unknown group option', () => new Adam([{ params: [param(X0)], beta1: 0.5 } as never]), 'Adam: parameter group 0 has an unknown option "beta1" (known: lr, betas, eps, weightDecay, decoupledWeightDecay)'],
+    ['an unknown group option', () => new Adam([{ params: [param(X0)], beta1: 0.5 } as never]), 'Adam: parameter group 0 has an unknown option "beta1" (known: lr, betas, eps, weightDecay, decoupledWeightDecay, amsgrad)'],
   ])('rejects %s', (_name, make, message) => {
     expect(make).toThrow(message);
     try { make(); } catch (e) { expect((e as Error).message).toBe(message); }
@@ -240,8 +240,8 @@ describe('stateDict / loadStateDict', () => {
     expect(Array.from(dict.state[0].expAvg as Float64Array)).toEqual(Array.from(opt.state.get(a)!.expAvg.toTypedArray()));
     expect(dict.state[0].expAvg).not.toBe(opt.state.get(a)!.expAvg);
     expect(dict.paramGroups).toEqual([
-      { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, params: [0] },
-      { lr: 0.5, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, params: [1] },
+      { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, amsgrad: false, params: [0] },
+      { lr: 0.5, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, amsgrad: false, params: [1] },
     ]);
   });
 

@@ -31,6 +31,9 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   const stored = checkpoint.metadata.dataset;
   const dataset = flags.dataset ?? (DATASET_NAMES.includes(stored as DatasetName) ? (stored as DatasetName) : undefined);
   if (dataset === undefined) throw new UsageError(`${flags.load} does not say which dataset it was trained on; pass --dataset`);
+  if (flags.dataset !== undefined && stored !== undefined && stored !== flags.dataset) {
+    process.stderr.write(`nabla: warning: ${flags.load} was trained on ${stored}; evaluating it on ${flags.dataset}, whose classes mean something else\n`);
+  }
   const bar = downloadProgress();
   const files = await locateDataset(dataset, { dataDir: flags.dataDir, download: flags.download, onProgress: bar.update, log: bar.log });
   bar.stop();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { DataError } from '../data/idx.js';
 import { DATASET_NAMES } from '../data/sources.js';
 import { SafetensorsError } from '../io/safetensors.js';
@@ -10,6 +11,7 @@ import { TrainingDivergedError } from '../train/fit.js';
 import { UsageError } from './errors.js';
 import { evalCommand, type EvalFlags } from './eval.js';
 import { inspectCommand, type InspectFlags } from './inspect.js';
+import { lrFindCommand, type LrFindFlags, lrFindOptions } from './lr-find.js';
 import { DEFAULT_MLP, MODEL_NAMES } from './models.js';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizer-flags.js';
 import { countOrInfinity, integer, number, shape, sizeList } from './parse.js';
@@ -19,6 +21,7 @@ import { trainCommand, type TrainFlags } from './train.js';
 
 const program = new Command('nabla')
   .description('Train, evaluate and summarize neural networks on MNIST and Fashion-MNIST with nabla.')
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-V, --version', 'print the version of nabla')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (message, write) => write(message.startsWith('error:') ? `nabla: ${message}` : message) });
 
@@ -58,7 +61,7 @@ recurrentOptions(
   .addOption(new Option('--init <name>', 'weight initializer').choices(INIT_NAMES).default('xavier-uniform'))
   .addOption(new Option('--loss <name>', 'loss (cross-entropy and mse on the softmax output, bce on per-class sigmoids)').choices(LOSS_NAMES).default('cross-entropy'))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZER_NAMES).default('sgd'))
-  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu, for --model its first activation, 0.1 for the recurrent ones, 0.03 for attention-rnn; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
+  .option('--lr <rate>', 'learning rate (default: sgd 0.1 with sigmoid/tanh, 0.05 with relu/leaky-relu, for --model its first activation, 0.1 for the recurrent ones, 0.03 for attention-rnn; with --loss mse, sgd 5 with sigmoid/tanh and 1 with relu/leaky-relu; adam/adamw 0.001)', number(0, Infinity, { inclusiveMin: false }))
   .option('--momentum <m>', 'SGD momentum', number(0), 0.9)
   .option('--dampening <d>', 'SGD dampening (equal to momentum gives the running-average form)', number(0, 1), 0)
   .option('--nesterov', 'SGD with Nesterov momentum', false)
@@ -77,7 +80,9 @@ recurrentOptions(
   .option('--val-split <fraction>', 'fraction of the training set held out for validation', number(0, 1, { inclusiveMax: false }), 0.1)
   .option('--seed <n>', 'seed for initialization, split and shuffling', integer(0), 0)
   .option('--json', 'print one JSON object per epoch and a summary on stdout, nothing else', false)
-  .option('--save <file>', 'write weights and config as safetensors after every epoch')
+  .option('--save <file>', 'write weights and config as safetensors after every epoch (into an existing directory)')
+  .option('--checkpoint <file>', 'write after every epoch the weights with what --resume needs: optimizer and schedule state, random generators, epoch and flags')
+  .option('--resume <file>', 'continue the run a --checkpoint file holds, with its flags, exactly as if it had not stopped; --epochs sets the new total; checkpoints go on into the same file unless --checkpoint says otherwise')
   .action((flags: TrainFlags, command: Command) => trainCommand(flags, givenFlags(command)));
 
 dataOptions(
@@ -114,6 +119,13 @@ dataOptions(
   .option('--seed <n>', 'seed for the initialization and the choice of samples', integer(0), 0)
   .option('--json', 'print one JSON object on stdout instead of the table', false)
   .action((flags: InspectFlags) => inspectCommand(flags));
+
+lrFindOptions(
+  program
+    .command('lr-find')
+    .description("Learning-rate range test: train on batches while the rate grows exponentially, print the loss curve and suggest a rate (the model's flags as for train)."),
+  program.commands.find((c) => c.name() === 'train')!,
+).action((flags: LrFindFlags, command: Command) => lrFindCommand(flags, givenFlags(command)));
 
 const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
 

@@ -1,73 +1,77 @@
 import { getBackend } from '../backend/registry.js';
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DataError } from '../data/idx.js';
 import { loadMnistLike } from '../data/mnist.js';
 import type { DatasetName } from '../data/sources.js';
 import { trainValidationSplit } from '../data/split.js';
-import { saveModel } from '../io/checkpoint.js';
-import type { InitName } from '../nn/init.js';
+import { type LoadedCheckpoint, loadCheckpoint, saveModel } from '../io/checkpoint.js';
+import type { TrainingState } from '../io/training-state.js';
 import type { LossName } from '../nn/losses.js';
-import { mlp, mlpActivation, type ActivationName, type MlpActivation, type MlpConfig } from '../nn/mlp.js';
-import { buildNetwork, type NetworkSpec } from '../nn/model-spec.js';
+import type { MlpConfig } from '../nn/mlp.js';
+import type { NetworkSpec } from '../nn/model-spec.js';
 import type { Module } from '../nn/module.js';
-import { Generator, manualSeed } from '../tensor/random.js';
-import { type EpochRecord, fit, TrainingDivergedError } from '../train/fit.js';
+import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
+import { type EpochRecord, fitAsync, TrainingDivergedError } from '../train/fit.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
-import { leadingActivation, modelChoice, summarizeFor } from './models.js';
+import { buildSelectedNetwork, type NetworkFlags, selectNetwork } from './network-flags.js';
 import { epochProgressBar } from './progress.js';
 import { buildOptimizer, buildScheduler, checkOptimizerFlags, defaultLearningRate, type OptimizerFlags } from './optimizer-flags.js';
 import { formatPercent, layerTable, metricsTable } from './report.js';
-import { checkSequenceFlags, isSequenceModel, SEQUENCE_CLIP_NORM, SEQUENCE_SGD_LR, stateSize } from './sequence-models.js';
+import { SEQUENCE_SGD_LR } from './sequence-models.js';
 
-export interface TrainFlags extends OptimizerFlags {
-  /** A built-in network or a JSON model file instead of the MLP of --hidden, --activation, --dropout and --init. */
-  model?: string;
+export interface TrainFlags extends OptimizerFlags, NetworkFlags {
   dataset: DatasetName;
   dataDir?: string;
   download: boolean;
-  /** The MLP's hidden sizes, or with a recurrent --model its one state size. */
-  hidden: number[];
-  /** The recurrent --model networks' flags (see sequence-models.ts). */
-  layers: number;
-  bidirectional: boolean;
-  attentionK: number;
-  truncate?: number;
-  activation: ActivationName;
-  dropout: number;
-  init: InitName;
   loss: LossName;
   epochs: number;
   batchSize: number;
   valSplit: number;
   trainSamples?: number;
-  clipNorm?: number;
-  seed: number;
   json: boolean;
   save?: string;
+  /** Where to write, after every epoch, the weights with what resuming needs (optimizer, schedule, generators, epoch, flags). */
+  checkpoint?: string;
+  /** A file of --checkpoint to continue from, with the flags stored in it. */
+  resume?: string;
 }
 
-/** The flags that shape the default MLP, which a --model network does not have (a recurrent one takes --hidden, as its state size). */
-const MLP_FLAGS = ['--hidden', '--activation', '--dropout', '--init'];
+/** The flags --resume takes: where the data is, where the output goes, and the new total of epochs; the others come from the checkpoint. */
+const RESUME_FLAGS = ['--resume', '--epochs', '--save', '--checkpoint', '--json', '--data-dir', '--no-download'];
+
+/** What a checkpoint stores of the command line, to resume the same run. */
+interface StoredRun {
+  flags: Omit<TrainFlags, 'dataDir' | 'download' | 'json' | 'save' | 'checkpoint' | 'resume'>;
+  given: string[];
+}
+
+interface Resumed {
+  file: string;
+  checkpoint: LoadedCheckpoint<MlpConfig | NetworkSpec>;
+  training: TrainingState;
+}
 
 /** `given`: the flags on the command line (not defaulted), to refuse MLP flags next to --model. */
-export async function trainCommand(flags: TrainFlags, given: readonly string[] = []): Promise<void> {
+export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: readonly string[] = []): Promise<void> {
   const say = (line: string) => process.stderr.write(line + '\n');
   const emit = (record: object) => process.stdout.write(JSON.stringify(record) + '\n');
-  checkOptimizerFlags(flags, flags.epochs);
-  checkSequenceFlags(flags.model, given);
-  const recurrent = isSequenceModel(flags.model) ? flags.model : null;
-  const mlpFlags = given.filter((flag) => MLP_FLAGS.includes(flag) && !(recurrent !== null && flag === '--hidden'));
-  if (flags.model !== undefined && mlpFlags.length > 0) {
-    throw new UsageError(`${mlpFlags.join(', ')} shape${mlpFlags.length === 1 ? 's' : ''} the default MLP and cannot be combined with --model ${flags.model}, which defines the whole network`);
+  const { flags, given, resumed } = commandLine.resume === undefined
+    ? { flags: commandLine, given: givenOnCommandLine, resumed: null }
+    : resumeRun(commandLine, givenOnCommandLine);
+  checkOptimizerFlags(flags, flags.epochs, given);
+  const selection = selectNetwork(flags, given);
+  // A resumed --model network is rebuilt from the spec in the checkpoint, whatever its file says now.
+  if (resumed !== null && selection.choice !== null) selection.choice = { label: selection.choice.label, spec: () => resumed.checkpoint.config as NetworkSpec };
+  const { choice, recurrent } = selection;
+  if (flags.save !== undefined) await checkWritable(flags.save, '--save');
+  if (flags.checkpoint !== undefined) await checkWritable(flags.checkpoint, '--checkpoint');
+  if (flags.save !== undefined && flags.checkpoint !== undefined && resolve(flags.save) === resolve(flags.checkpoint)) {
+    throw new UsageError(`--save and --checkpoint name the same file, ${flags.save}; a checkpoint holds the weights too, so --checkpoint alone will do`);
   }
-  const sequence = recurrent === null ? undefined : { ...flags, stateSize: stateSize(recurrent, flags.hidden, given) };
-  const choice = flags.model === undefined ? null : modelChoice(flags.model, sequence);
-  if (flags.dropout > 0 && flags.hidden.length === 0) throw new UsageError('--dropout applies after hidden layers, and --hidden is empty');
-  if (flags.save !== undefined) await checkWritable(flags.save);
   manualSeed(flags.seed);
 
   const bar = downloadProgress();
@@ -86,29 +90,15 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
     const [test, training] = choice === null ? [`have ${testShape[0]} pixels`, `have ${sampleShape[0]}`] : [`are [${testShape.join(', ')}]`, `are [${sampleShape.join(', ')}]`];
     throw new DataError(`${data.files.testImages}: test images ${test} but the training images in ${data.files.trainImages} ${training}`);
   }
-  let model: Module;
-  // What checkpoints store to rebuild the model: the MLP's config, or the network's spec.
-  let config: MlpConfig | NetworkSpec;
-  let activation: MlpActivation;
-  if (choice === null) {
-    // The flag says 'leaky-relu'; the config (stored in checkpoints) uses the library's name, 'leakyRelu'.
-    activation = mlpActivation(flags.activation, '--activation');
-    config = { inputSize: sampleShape[0], hiddenSizes: flags.hidden, outputSize: 10, activation, dropout: flags.dropout };
-    model = mlp(config, { init: flags.init, generator: new Generator(flags.seed) });
-  } else {
-    config = choice.spec(sampleShape);
-    model = buildNetwork(config, { generator: new Generator(flags.seed) });
-    activation = leadingActivation(model);
-  }
-  const summary = summarizeFor(model, sampleShape, choice === null ? 'the MLP' : `--model ${choice.label}`);
-  const classes = data.classNames.length;
-  if (choice !== null && (summary.outputShape.length !== 2 || summary.outputShape[1] !== classes)) {
-    throw new UsageError(`--model ${choice.label} gives outputs of shape [${summary.outputShape.join(', ')}], but ${flags.dataset} has ${classes} classes: the last layer must give [N, ${classes}]`);
-  }
-  const clipNorm = flags.clipNorm ?? (recurrent === null ? undefined : SEQUENCE_CLIP_NORM);
-  const lr = flags.lr ?? (recurrent !== null && flags.optimizer === 'sgd' ? SEQUENCE_SGD_LR[recurrent] : defaultLearningRate(flags.optimizer, activation));
+  const { model, config, activation, summary, clipNorm } = buildSelectedNetwork(selection, flags, sampleShape, flags.dataset, data.classNames.length);
+  const lr = flags.lr ?? (recurrent !== null && flags.optimizer === 'sgd' ? SEQUENCE_SGD_LR[recurrent] : defaultLearningRate(flags.optimizer, activation, flags.loss));
   const optimizer = buildOptimizer(model.parameters(), { ...flags, lr });
   const scheduler = buildScheduler(optimizer, flags, flags.epochs);
+  const shuffleGenerator = new Generator(flags.seed);
+  const generators = { default: defaultGenerator, shuffle: shuffleGenerator, ...layerGenerators(model) };
+  if (resumed !== null) restore(resumed, { model, optimizer, scheduler, generators });
+  const startEpoch = resumed?.training.epoch ?? 0;
+  const run: StoredRun = { flags: storedFlags(flags), given: given.filter((flag) => !RESUME_FLAGS.includes(flag)) };
   if (!flags.json) {
     say(layerTable(summary, process.stderr));
     const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
@@ -116,11 +106,23 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
     say(`${model.numParameters().toLocaleString('en-US')} parameters; ${flags.loss} loss, ${flags.optimizer} (lr ${optimizer.paramGroups[0].lr}${momentum}${clip}, ${flags.schedule} schedule${flags.warmup > 0 ? ` after ${flags.warmup} warm-up epochs` : ''}), batch ${flags.batchSize}, ${flags.epochs} epoch${flags.epochs === 1 ? '' : 's'}, seed ${flags.seed}; ${getBackend().name} backend`);
   }
 
+  if (resumed !== null) say(`resumed: ${resumed.file} holds epoch ${startEpoch}; training epochs ${startEpoch + 1} to ${flags.epochs}${flags.checkpoint === undefined ? '' : `, checkpoints to ${flags.checkpoint}`}`);
+
   const progress = flags.json ? null : epochProgressBar(flags.epochs);
+  // The epochs that the --save and --checkpoint files hold.
   let savedEpoch = 0;
+  let checkpointEpoch = resumed !== null && flags.checkpoint !== undefined && resolve(flags.checkpoint) === resolve(resumed.file) ? startEpoch : 0;
+  const interruption = new AbortController();
+  const interrupt = () => {
+    if (interruption.signal.aborted) process.exit(130);
+    interruption.abort();
+    progress?.stop();
+    say('interrupted: stopping after this batch (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', interrupt);
   let history: EpochRecord[];
   try {
-    history = fit(model, {
+    history = await fitAsync(model, {
       loss: objective(flags.loss),
       optimizer,
       scheduler,
@@ -130,13 +132,25 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
       test: data.test,
       epochs: flags.epochs,
       batchSize: flags.batchSize,
-      seed: flags.seed,
+      generator: shuffleGenerator,
+      initialEpoch: startEpoch,
+      signal: interruption.signal,
       onBatch: progress ? (p) => progress.update(p) : undefined,
       onEpoch: (record) => {
         // Saved after every epoch, so an interrupted or diverging run keeps its last good weights.
         if (flags.save) {
           saveModel(flags.save, model, config, { dataset: flags.dataset, loss: flags.loss, epoch: String(record.epoch), test_acc: String(record.test_acc) });
           savedEpoch = record.epoch;
+        }
+        if (flags.checkpoint) {
+          const training: TrainingState = {
+            epoch: record.epoch,
+            optimizer: optimizer.stateDict(),
+            scheduler: scheduler?.stateDict(),
+            generators: Object.fromEntries(Object.entries(generators).map(([name, g]) => [name, g.getState()])),
+          };
+          saveModel(flags.checkpoint, model, config, { dataset: flags.dataset, loss: flags.loss, test_acc: String(record.test_acc), train_flags: stringifyRun(run) }, training);
+          checkpointEpoch = record.epoch;
         }
         if (flags.json) emit({ event: 'epoch', ...record });
         else {
@@ -149,10 +163,23 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
     if (error instanceof TrainingDivergedError) {
       error.message += ' On the command line: a smaller --lr, or --clip-norm.';
       if (savedEpoch > 0) error.message += ` The weights after epoch ${savedEpoch} are saved in ${flags.save}.`;
+      if (checkpointEpoch > 0) error.message += ` ${flags.checkpoint} holds epoch ${checkpointEpoch}.`;
     }
     throw error;
   } finally {
+    process.off('SIGINT', interrupt);
     progress?.stop();
+  }
+  if (interruption.signal.aborted) {
+    const done = startEpoch + history.length;
+    const kept = flags.checkpoint !== undefined
+      ? checkpointEpoch === 0 ? `no epoch was completed, so there is no checkpoint in ${flags.checkpoint}` : `${flags.checkpoint} holds epoch ${checkpointEpoch}; continue with: nabla train --resume ${flags.checkpoint}`
+      : savedEpoch > 0 ? `${flags.save} holds the weights after epoch ${savedEpoch} (with --checkpoint FILE, the run could be resumed)`
+      : 'nothing is saved (no --save or --checkpoint)';
+    say(`interrupted after epoch ${done} of ${flags.epochs}: ${kept}`);
+    if (flags.json) emit({ event: 'interrupted', epoch: done, epochs: flags.epochs, checkpoint: checkpointEpoch === 0 ? null : flags.checkpoint, checkpoint_epoch: checkpointEpoch === 0 ? null : checkpointEpoch });
+    process.exitCode = 130;
+    return;
   }
 
   const last = history[history.length - 1];
@@ -160,6 +187,7 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
   const trainingSeconds = history.reduce((s, r) => s + train.length / r.samples_per_s, 0);
   const samplesPerSecond = (train.length * history.length) / trainingSeconds;
   if (flags.save) say(`saved weights and config to ${flags.save}`);
+  if (flags.checkpoint) say(`saved the checkpoint of epoch ${last.epoch} to ${flags.checkpoint}`);
   if (flags.json) {
     emit({
       event: 'summary',
@@ -185,7 +213,7 @@ export async function trainCommand(flags: TrainFlags, given: readonly string[] =
       ['validation', last.val_loss, last.val_acc],
       ['test', last.test_loss, last.test_acc],
     ]) + '\n');
-    process.stdout.write(`${flags.dataset}: test accuracy ${formatPercent(last.test_acc)} after ${history.length} epoch${history.length === 1 ? '' : 's'}, ${Math.round(samplesPerSecond)} samples/s, ${seconds.toFixed(1)} s\n`);
+    process.stdout.write(`${flags.dataset}: test accuracy ${formatPercent(last.test_acc)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'}, ${Math.round(samplesPerSecond)} samples/s, ${seconds.toFixed(1)} s\n`);
   }
 }
 
@@ -201,19 +229,113 @@ function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-/** Fails before training, not after, when the weights could not be saved there. */
-async function checkWritable(path: string): Promise<void> {
-  if (path.trim() === '') throw new UsageError('--save needs a file name');
+/** Fails before training, not after, when the file of `flag` could not be written there. */
+async function checkWritable(path: string, flag: string): Promise<void> {
+  if (path.trim() === '') throw new UsageError(`${flag} needs a file name`);
   const target = resolve(path);
   const existing = await stat(target).catch(() => null);
   if (existing !== null && !existing.isFile()) {
-    throw new UsageError(`--save ${path}: exists and is not a regular file (${existing.isDirectory() ? 'a directory' : 'a device, socket or pipe'}); choose a file name`);
+    throw new UsageError(`${flag} ${path}: exists and is not a regular file (${existing.isDirectory() ? 'a directory' : 'a device, socket or pipe'}); choose a file name`);
   }
+  const directory = dirname(target);
+  const parent = await stat(directory).catch((error: NodeJS.ErrnoException) => error);
+  if (parent instanceof Error) {
+    const problem = parent.code === 'ENOENT' ? `the directory ${directory} does not exist; create it first` : `cannot write there (${parent.code ?? parent.message})`;
+    throw new UsageError(`${flag} ${path}: ${problem}`);
+  }
+  if (!parent.isDirectory()) throw new UsageError(`${flag} ${path}: cannot write there (${directory} is not a directory)`);
   try {
-    await mkdir(dirname(target), { recursive: true });
-    await access(dirname(target), constants.W_OK);
+    await access(directory, constants.W_OK);
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    throw new UsageError(`--save ${path}: cannot write there (${code ?? message})`);
+    throw new UsageError(`${flag} ${path}: cannot write there (${code ?? message})`);
   }
+}
+
+/** The flags and the checkpoint of `--resume FILE`: the run's stored flags, with the few the command line may change. */
+function resumeRun(commandLine: TrainFlags, given: readonly string[]): { flags: TrainFlags; given: readonly string[]; resumed: Resumed } {
+  const file = commandLine.resume!;
+  const extra = given.filter((flag) => !RESUME_FLAGS.includes(flag));
+  if (extra.length > 0) {
+    throw new UsageError(`${extra.join(', ')} cannot be combined with --resume: the run continues with the flags stored in ${file}; only ${RESUME_FLAGS.slice(1).join(', ')} may be given`);
+  }
+  const checkpoint = loadCheckpoint<MlpConfig | NetworkSpec>(file);
+  const { training } = checkpoint;
+  const text = checkpoint.metadata.train_flags;
+  if (training === null || text === undefined) {
+    throw new UsageError(`${file}: holds no training state (optimizer, schedule, random generators and the flags of the run) to resume from; it was not written by nabla train --checkpoint`);
+  }
+  let run: StoredRun;
+  try {
+    run = parseRun(text);
+  } catch {
+    throw new UsageError(`${file}: the train_flags entry of the metadata is not the JSON { "flags": {...}, "given": [...] } that nabla train --checkpoint writes`);
+  }
+  const epochs = given.includes('--epochs') ? commandLine.epochs : run.flags.epochs;
+  if (epochs <= training.epoch) {
+    const problem = given.includes('--epochs') ? `--epochs ${epochs} is not more than the ${training.epoch} epochs it holds` : `the run it holds is complete (--epochs ${epochs})`;
+    throw new UsageError(`--resume ${file}: ${problem}; pass --epochs N, the new total, with N > ${training.epoch}`);
+  }
+  const flags: TrainFlags = {
+    ...run.flags,
+    epochs,
+    dataDir: commandLine.dataDir,
+    download: commandLine.download,
+    json: commandLine.json,
+    save: commandLine.save,
+    checkpoint: commandLine.checkpoint ?? file,
+    resume: file,
+  };
+  return { flags, given: run.given, resumed: { file, checkpoint, training } };
+}
+
+/** The generators that layers keep (dropout masks), by where they are first found; a network built the same way finds them in the same order. */
+function layerGenerators(model: Module): Record<string, Generator> {
+  const found = new Set<Generator>();
+  for (const module of model.modules()) {
+    for (const value of Object.values(module)) if (value instanceof Generator) found.add(value);
+  }
+  found.delete(defaultGenerator);
+  return Object.fromEntries([...found].map((generator, i) => [`layers.${i}`, generator]));
+}
+
+/** Loads the checkpoint's weights, optimizer and schedule state and generator states into a freshly built run. */
+function restore(resumed: Resumed, run: { model: Module; optimizer: ReturnType<typeof buildOptimizer>; scheduler: ReturnType<typeof buildScheduler>; generators: Record<string, Generator> }): void {
+  const { file, checkpoint, training } = resumed;
+  const attempt = (what: string, load: () => void) => {
+    try {
+      load();
+    } catch (error) {
+      throw new UsageError(`${file}: the stored ${what} does not fit the run: ${(error as Error).message}`);
+    }
+  };
+  attempt('weights', () => run.model.loadStateDict(checkpoint.stateDict));
+  attempt('optimizer state', () => run.optimizer.loadStateDict(training.optimizer));
+  attempt('schedule state', () => {
+    if (run.scheduler === undefined) return;
+    if (training.scheduler === undefined) throw new Error('the checkpoint has none');
+    run.scheduler.loadStateDict(training.scheduler);
+  });
+  attempt('random generator states', () => {
+    for (const [name, generator] of Object.entries(run.generators)) {
+      const state = training.generators?.[name];
+      if (state === undefined) throw new Error(`the checkpoint has no state for the ${name} generator`);
+      generator.setState(state);
+    }
+  });
+}
+
+/** The flags that describe the run (not where its data and output are). */
+function storedFlags(flags: TrainFlags): StoredRun['flags'] {
+  const { dataDir: _dataDir, download: _download, json: _json, save: _save, checkpoint: _checkpoint, resume: _resume, ...run } = flags;
+  return run;
+}
+
+// --attention-k may be Infinity, which JSON has no number for.
+const stringifyRun = (run: StoredRun) => JSON.stringify(run, (key, value: unknown) => (key === 'attentionK' && value === Infinity ? 'inf' : value));
+
+function parseRun(text: string): StoredRun {
+  const run = JSON.parse(text, (key, value: unknown) => (key === 'attentionK' && value === 'inf' ? Infinity : value)) as StoredRun;
+  if (run === null || typeof run !== 'object' || run.flags === null || typeof run.flags !== 'object' || !Array.isArray(run.given)) throw new Error('not a stored run');
+  return run;
 }

@@ -3,10 +3,19 @@ import { takeRows } from '../ops/indexing.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
+ * A map-style dataset, as PyTorch's Dataset: `length` samples, sample i read by `get(i)` (PyTorch's
+ * __len__ and __getitem__). Any object of this shape goes into a DataLoader.
+ */
+export interface Dataset<T> {
+  readonly length: number;
+  get(index: number): T;
+}
+
+/**
  * Samples stored as tensors whose first dimension indexes the sample (inputs, targets, ...),
  * optionally seen through a list of indices (a subset) without copying.
  */
-export class TensorDataset {
+export class TensorDataset implements Dataset<Tensor[]> {
   readonly tensors: readonly Tensor[];
   private rows: Int32Array | null = null;
 
@@ -34,6 +43,12 @@ export class TensorDataset {
 
   get length(): number {
     return this.rows === null ? this.tensors[0].shape[0] : this.rows.length;
+  }
+
+  /** Sample i: one tensor per stored tensor, without the sample dimension (PyTorch's dataset[i]). */
+  get(index: number): Tensor[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) throw new RangeError(`TensorDataset.get: index ${index} is out of range [0, ${this.length})`);
+    return this.take([index]).map((t) => t.reshape(t.shape.slice(1)));
   }
 
   /** The dataset row that position `i` of this dataset refers to. */

@@ -1,3 +1,5 @@
+import { describeValue } from '../base/options.js';
+
 /** Every error raised by the data layer; its message is one line, fit to print as is. */
 export class DataError extends Error {
   override name = 'DataError';
@@ -29,14 +31,22 @@ const hex = (n: number, digits: number) => '0x' + n.toString(16).padStart(digits
 /** Messages from zlib or the file system may span lines; the data layer promises one. */
 export const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
 
+/** Whether `bytes` begin with the gzip magic number, 1f 8b. */
+export const isGzip = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+
 /**
  * Parses an uncompressed IDX file held in memory. `name` only labels errors.
- * The returned `data` is a view into `bytes`, not a copy.
+ * The returned `data` is a view into `bytes`, not a copy. Gzip bytes (the .gz files as
+ * downloaded) are refused with an error that says so: parseIdxAsync decompresses them.
  */
 export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
   const fail = (problem: string): never => {
     throw new DataError(`${name}: ${problem}`);
   };
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseIdx: bytes must be a Uint8Array (or a Node Buffer), got ${describeValue(bytes)}`);
+  if (isGzip(bytes)) {
+    fail('got gzip-compressed bytes (magic number 1f 8b), not an IDX file; use parseIdxAsync, which decompresses them, or decompress them first');
+  }
 
   if (bytes.length < 4) {
     fail(`not an IDX file: ${bytes.length} bytes, too short for the 4-byte magic number`);
@@ -72,4 +82,25 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
     fail(actual < expected ? `truncated: ${says}` : `too long: ${says} (${actual - expected} extra bytes)`);
   }
   return { shape, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, expected) };
+}
+
+/**
+ * parseIdx for raw or gzip-compressed bytes: gzip (recognised by its magic number) is decompressed
+ * with the platform's DecompressionStream (browsers, workers, Node 18 and later).
+ */
+export async function parseIdxAsync(bytes: Uint8Array, name: string): Promise<IdxArray> {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseIdxAsync: bytes must be a Uint8Array (or a Node Buffer), got ${describeValue(bytes)}`);
+  return parseIdx(isGzip(bytes) ? await gunzip(bytes, name) : bytes, name);
+}
+
+async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  if (typeof globalThis.DecompressionStream !== 'function') {
+    throw new DataError(`${name}: got gzip-compressed bytes, and this platform has no DecompressionStream to decompress them; decompress them first`);
+  }
+  try {
+    const stream = new Blob([bytes]).stream().pipeThrough(new globalThis.DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (err) {
+    throw new DataError(`${name}: corrupt gzip data: ${oneLine((err as Error).message)}`, { cause: err });
+  }
 }

@@ -25,6 +25,13 @@ export interface ImageDataOptions {
  * IDX arrays; `names` (file names) label the errors. No I/O, so it also serves bytes fetched in a browser.
  */
 export function imageDataset(images: IdxArray, labels: IdxArray, names: { images: string; labels: string }, options: ImageDataOptions = {}): TensorDataset {
+  checkIdxArray(images, 'images');
+  checkIdxArray(labels, 'labels');
+  const named = names as unknown as Record<string, unknown>;
+  if (named === null || typeof named !== 'object' || typeof named.images !== 'string' || typeof named.labels !== 'string') {
+    const got = named !== null && typeof named === 'object' ? `an object with the keys ${Object.keys(named).join(', ') || '(none)'}` : describeValue(named);
+    throw new TypeError(`imageDataset: names must be { images: string, labels: string }, the file names that label errors (options come fourth), got ${got}`);
+  }
   checkImageDataOptions(options, 'imageDataset');
   expectDims(images, 3, names.images, 'images [count, rows, cols]');
   expectDims(labels, 1, names.labels, 'labels [count]');
@@ -51,6 +58,18 @@ export function checkImageDataOptions(options: ImageDataOptions, owner: string):
     const value = (options as Record<string, unknown>)[key];
     if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${owner}: ${key} must be a boolean, got ${describeValue(value)}`);
   }
+}
+
+/** Throws unless `array` is an IdxArray as parseIdx returns it: a shape of sizes and as many bytes as they multiply to. */
+function checkIdxArray(array: IdxArray, argument: string): void {
+  if (array === null || typeof array !== 'object') throw new TypeError(`imageDataset: ${argument} must be an IdxArray { shape, data } as parseIdx returns it, got ${describeValue(array)}`);
+  const { shape, data } = array;
+  if (!Array.isArray(shape) || !shape.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new TypeError(`imageDataset: ${argument}.shape must be an array of non-negative integers, got ${describeValue(shape)}`);
+  }
+  if (!(data instanceof Uint8Array)) throw new TypeError(`imageDataset: ${argument}.data must be a Uint8Array of pixel or label bytes, got ${describeValue(data)}`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size) throw new RangeError(`imageDataset: ${argument}.shape [${shape.join(', ')}] needs ${size} bytes, but ${argument}.data holds ${data.length}`);
 }
 
 function expectDims(array: IdxArray, ndim: number, name: string, what: string): void {

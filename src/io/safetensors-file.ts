@@ -9,7 +9,11 @@ import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafetensorsC
  * checkpoints are small, and a training loop can save between epochs without awaiting.
  */
 export function saveSafetensors(path: string, tensors: Record<string, RawTensor>, metadata?: Record<string, string>): void {
-  const bytes = encodeSafetensors(tensors, metadata, path);
+  writeFileAtomically(path, encodeSafetensors(tensors, metadata, path));
+}
+
+/** Writes `bytes` to a temp file beside `path` (creating missing directories), flushes it and renames it over `path`. */
+export function writeFileAtomically(path: string, bytes: Uint8Array): void {
   const existing = statSync(path, { throwIfNoEntry: false });
   if (existing !== undefined && !existing.isFile()) {
     throw new SafetensorsError(`${path}: exists and is not a regular file; refusing to replace it`);
@@ -33,13 +37,16 @@ export function saveSafetensors(path: string, tensors: Record<string, RawTensor>
 }
 
 export function loadSafetensors(path: string): SafetensorsContents {
-  let bytes: Uint8Array;
+  return decodeSafetensors(readFileBytes(path), path);
+}
+
+/** The bytes of a file, or a SafetensorsError naming it and the reason. */
+export function readFileBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SafetensorsError(`${path}: no such file`);
     throw new SafetensorsError(`${path}: cannot read file (${code ?? (err as Error).message})`);
   }
-  return decodeSafetensors(bytes, path);
 }

@@ -233,12 +233,3 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
   );
   return { tensors, metadata };
 }
-
-// ---------------------------------------------------------------------------
-// Files
-// ---------------------------------------------------------------------------
-
-/**
- * Write atomically: encode, write a temp file next to `path`, flush it, then
- * rename over `path`. Readers see either the old file or the complete new one.
- */

@@ -1,4 +1,13 @@
 /**
+ * Everything a Generator's future output depends on: the four xoshiro128** words and the normal
+ * sample Box-Muller keeps for the next call. Plain JSON, to store in a checkpoint.
+ */
+export interface GeneratorState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
+
+/**
  * A seedable pseudo-random generator (xoshiro128**, seeded through splitmix32), so that
  * initialization, shuffling and dropout are reproducible from one integer seed.
  */
@@ -27,6 +36,28 @@ export class Generator {
     this.s2 = splitmix();
     this.s3 = splitmix();
     this.spareNormal = null;
+    return this;
+  }
+
+  /** A snapshot of the state, like torch.Generator.get_state(): setState(getState()) makes the generator repeat itself. */
+  getState(): GeneratorState {
+    return { words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /** Restores a getState() snapshot, like torch.Generator.set_state(). */
+  setState(state: GeneratorState): this {
+    const words: unknown = state?.words;
+    const isWord = (w: unknown) => Number.isInteger(w) && (w as number) >= 0 && (w as number) <= 0xffffffff;
+    if (!Array.isArray(words) || words.length !== 4 || !words.every(isWord)) {
+      throw new TypeError(`Generator.setState: state.words must be four unsigned 32-bit integers, got ${JSON.stringify(words)}`);
+    }
+    if (words.every((w) => w === 0)) throw new RangeError('Generator.setState: state.words are all zero, a state xoshiro128** never leaves');
+    const spare: unknown = state.spareNormal;
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) {
+      throw new TypeError(`Generator.setState: state.spareNormal must be a finite number or null, got ${JSON.stringify(spare)}`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = words.map((w: number) => w | 0);
+    this.spareNormal = spare;
     return this;
   }
 

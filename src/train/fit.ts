@@ -6,6 +6,7 @@ import type { Module } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LRScheduler } from '../optim/schedules.js';
+import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
 import { countCorrect, evaluate } from './evaluate.js';
@@ -46,17 +47,26 @@ export interface FitOptions {
   test?: TensorDataset;
   epochs: number;
   batchSize: number;
-  /** Seed of the shuffling order. */
+  /** Seed of the shuffling order, when no `generator` is given. */
   seed?: number;
+  /** The generator of the shuffling order (default: new Generator(seed)); keep it to save and restore its state. */
+  generator?: Generator;
+  /** Epochs already done, when resuming a run: trains epochs initialEpoch + 1 to `epochs` (Keras's initial_epoch). */
+  initialEpoch?: number;
+  /** When aborted, training stops after the current batch; the history holds the epochs completed. */
+  signal?: AbortSignal;
   /** Rescale gradients to at most this global L2 norm before each step. */
   clipGradNorm?: number;
-  /** Stepped once per epoch. */
+  /** Stepped once per epoch, before onEpoch (so a checkpoint saved there resumes with the next epoch's rate). */
   scheduler?: LRScheduler;
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (record: EpochRecord) => void;
 }
 
-const FIT_OPTIONS = ['loss', 'optimizer', 'train', 'validation', 'test', 'epochs', 'batchSize', 'seed', 'clipGradNorm', 'scheduler', 'onBatch', 'onEpoch'];
+const FIT_OPTIONS = ['loss', 'optimizer', 'train', 'validation', 'test', 'epochs', 'batchSize', 'seed', 'generator', 'initialEpoch', 'signal', 'clipGradNorm', 'scheduler', 'onBatch', 'onEpoch'];
+
+/** How long fitAsync computes before it lets the event loop run (signals, timers, a page's rendering). */
+const YIELD_EVERY_MS = 50;
 
 const LOWER_LR_HINT = "The learning rate is probably too high for this network and initialization; try a smaller one (the optimizer's lr option) or clip the gradients (clipGradNorm).";
 
@@ -72,7 +82,33 @@ export class TrainingDivergedError extends Error {
  * Stops with a TrainingDivergedError when the loss, a gradient or a parameter stops being finite.
  */
 export function fit(model: Module, options: FitOptions): EpochRecord[] {
-  const { loss, optimizer, train, validation, test, epochs, batchSize, seed = 0, clipGradNorm: maxNorm, scheduler, onBatch, onEpoch } = checkOptions(options, FIT_OPTIONS, 'fit');
+  const steps = trainingSteps(model, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/**
+ * fit that lets the event loop run between batches (every 50 ms or so), so that a signal handler can
+ * abort `options.signal` (Ctrl-C on the command line) and a page stays responsive.
+ */
+export async function fitAsync(model: Module, options: FitOptions): Promise<EpochRecord[]> {
+  const steps = trainingSteps(model, options);
+  let lastYield = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = performance.now();
+    }
+  }
+}
+
+/** The training loop, pausing after every batch. */
+function* trainingSteps(model: Module, options: FitOptions): Iterator<void, EpochRecord[], undefined> {
+  const { loss, optimizer, train, validation, test, epochs, batchSize, seed = 0, generator, initialEpoch = 0, signal, clipGradNorm: maxNorm, scheduler, onBatch, onEpoch } = checkOptions(options, FIT_OPTIONS, 'fit');
   if (typeof loss !== 'function') {
     throw new TypeError(`fit: options.loss must be a function (logits, labels) => loss, such as objective('cross-entropy'), got ${describeValue(loss)}`);
   }
@@ -80,12 +116,21 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     throw new TypeError(`fit: options.optimizer must be an optimizer, such as new SGD(model.parameters(), { lr: 0.1 }), got ${describeValue(optimizer)}`);
   }
   if (!Number.isInteger(epochs) || epochs <= 0) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
-  const loader = new DataLoader(train, { batchSize, shuffle: true, seed });
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs) {
+    throw new RangeError(`fit: initialEpoch must be an integer in [0, epochs) = [0, ${epochs}), the epochs already done, got ${describeValue(initialEpoch)}`);
+  }
+  if (generator !== undefined && !(generator instanceof Generator)) throw new TypeError(`fit: options.generator must be a Generator, got ${describeValue(generator)}`);
+  if (generator !== undefined && options.seed !== undefined) throw new Error('fit: give either seed or generator, not both');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`fit: options.signal must be an AbortSignal, got ${describeValue(signal)}`);
+  // A function, so that TypeScript does not assume the signal unchanged since the last look.
+  const aborted = () => signal?.aborted === true;
+  const loader = new DataLoader(train, { batchSize, shuffle: true, generator: generator ?? new Generator(seed) });
   const history: EpochRecord[] = [];
   const named = [...model.namedParameters()];
   // What outlives a batch; everything else a batch allocates is freed when it ends.
   const batchScope = new ReleasingScope(() => batchSurvivors(model, optimizer));
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
+    if (aborted()) return history;
     model.train();
     const lr = optimizer.paramGroups[0].lr;
     const start = performance.now();
@@ -121,6 +166,8 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
     };
     while (batchScope.run(trainBatch)) {
       onBatch?.({ epoch, batch, batches: loader.length, loss: totalLoss / samples, accuracy: classifying ? correct / samples : null, samples, seconds: (performance.now() - start) / 1000 });
+      if (aborted() && batch < loader.length) return history;
+      yield;
     }
     const trainSeconds = (performance.now() - start) / 1000;
     const val = validation && validation.length > 0 ? evaluate(model, validation, loss) : null;
@@ -143,8 +190,8 @@ export function fit(model: Module, options: FitOptions): EpochRecord[] {
       seconds: (performance.now() - start) / 1000,
     };
     history.push(record);
-    onEpoch?.(record);
     scheduler?.step();
+    onEpoch?.(record);
   }
   return history;
 }

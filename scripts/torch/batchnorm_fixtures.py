@@ -9,27 +9,13 @@ Everything is float64. Inputs, weights, biases and upstream gradients come from 
 torch.Generator, rounded to 4 decimals, and are written into the JSON so that nabla uses exactly
 the same numbers. Results are written with 14 significant digits (the tests compare to 1e-10).
 """
-import json
-import os
-
 import torch
 
-torch.set_default_dtype(torch.float64)
-generator = torch.Generator().manual_seed(20240613)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "test", "fixtures", "batchnorm.json")
+from fixtures_common import encode, fixture_path, result, rounded_sampler, setup, write_json
 
-
-def rand(*shape):
-    return torch.round(torch.randn(*shape, generator=generator) * 1e4) / 1e4
-
-
-def encode(t):
-    return {"shape": list(t.shape), "data": t.detach().flatten().tolist()}
-
-
-def result(t):
-    return {"shape": list(t.shape), "data": [float(f"{v:.14g}") for v in t.detach().flatten().tolist()]}
+generator = setup(20240613)
+rand = rounded_sampler(generator)
+OUT = fixture_path("batchnorm.json")
 
 
 MODULES = {"BatchNorm1d": torch.nn.BatchNorm1d, "BatchNorm2d": torch.nn.BatchNorm2d}
@@ -76,7 +62,4 @@ state_dict_keys = {
     "Sequential(Linear(3, 4), BatchNorm1d(4))": list(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)).state_dict().keys()),
 }
 
-with open(OUT, "w") as f:
-    json.dump({"torch": torch.__version__, "training": training, "running": running, "stateDictKeys": state_dict_keys}, f)
-    f.write("\n")
-print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes)")
+write_json(OUT, {"torch": torch.__version__, "training": training, "running": running, "stateDictKeys": state_dict_keys})

@@ -11,37 +11,31 @@ JavaScript), and are written into the JSON so that nabla uses exactly the same n
 names nabla's function and its options (camelCase); the PyTorch call is built from them here.
 Results are written with 14 significant digits (the tests compare to 1e-10). NaN is written as null.
 """
-import json
-import math
-import os
 import warnings
 
 import torch
 import torch.nn.functional as F
 
-torch.set_default_dtype(torch.float64)
+import fixtures_common
+from fixtures_common import fixture_path, rounded_sampler, setup, write_json
+
 warnings.filterwarnings("ignore", message="Using padding='same'")
-generator = torch.Generator().manual_seed(20240612)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT_DIR = os.path.join(ROOT, "test", "fixtures", "conv")
+generator = setup(20240612)
+randn = rounded_sampler(generator)
 
 
 def rand(shape, relu=False):
-    x = torch.randn(*shape, generator=generator, dtype=torch.float64)
-    x = torch.round(x * 1e4) / 1e4
+    x = randn(*shape)
     # "After a ReLU": relu(x - 0.5), so that about 70% are zeros and many windows are all zeros (ties).
     return (x - 0.5).clamp_min(0) if relu else x
 
 
-def encode(t, digits=None):
-    values = t.detach().flatten().tolist()
-    if digits is not None:
-        values = [float(f"{v:.{digits}g}") for v in values]
-    return {"shape": list(t.shape), "data": [None if math.isnan(v) else v for v in values]}
+def encode(t):
+    return fixtures_common.encode(t, nan_as_null=True)
 
 
 def result(t):
-    return encode(t, 14)
+    return fixtures_common.result(t, 14, nan_as_null=True)
 
 
 def torch_options(options, rename):
@@ -232,10 +226,6 @@ pool = [
     pool_case("adaptive2d [3, 2] -> [5, 3], unbatched", "adaptiveAvgPool2d", [2, 3, 2], outputSize=[5, 3]),
 ]
 
-os.makedirs(OUT_DIR, exist_ok=True)
 for file, cases in [("conv.json", conv), ("conv_transpose.json", conv_transpose), ("pool.json", pool)]:
-    path = os.path.join(OUT_DIR, file)
-    with open(path, "w") as f:
-        json.dump({"torch_version": torch.__version__, "cases": cases}, f, separators=(",", ":"), allow_nan=False)
-        f.write("\n")
-    print(f"wrote {path}: {len(cases)} cases, {os.path.getsize(path)} bytes")
+    write_json(fixture_path("conv", file), {"torch_version": torch.__version__, "cases": cases}, note=f"{len(cases)} cases",
+               separators=(",", ":"), allow_nan=False)

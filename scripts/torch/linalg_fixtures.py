@@ -11,19 +11,13 @@ to 4 decimals, and are written into the JSON so that nabla uses exactly the same
 holds the outputs and the gradients of sum(output * grad) (summed over the outputs) with respect to
 each input. Results are written with 14 significant digits (the tests compare to 1e-9).
 """
-import json
-import os
-
 import torch
 
-torch.set_default_dtype(torch.float64)
-generator = torch.Generator().manual_seed(20240614)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "test", "fixtures", "linalg.json")
+from fixtures_common import encode, fixture_path, result, round4, rounded_sampler, setup, write_json
 
-
-def rand(*shape):
-    return torch.round(torch.randn(shape, generator=generator) * 1e4) / 1e4
+generator = setup(20240614)
+rand = rounded_sampler(generator)
+OUT = fixture_path("linalg.json")
 
 
 def well_conditioned(*shape):
@@ -35,15 +29,7 @@ def well_conditioned(*shape):
 
 def spd(*shape):
     m = rand(*shape)
-    return torch.round((m @ m.mT + torch.eye(shape[-1])) * 1e4) / 1e4
-
-
-def encode(t):
-    return {"shape": list(t.shape), "data": t.detach().flatten().tolist()}
-
-
-def result(t):
-    return {"shape": list(t.shape), "data": [float(f"{v:.14g}") for v in t.detach().flatten().tolist()]}
+    return round4(m @ m.mT + torch.eye(shape[-1]))
 
 
 def case(fn, inputs, options=None, name=None):
@@ -134,7 +120,4 @@ fixture = {
     ],
 }
 
-with open(OUT, "w") as f:
-    json.dump(fixture, f)
-    f.write("\n")
-print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes)")
+write_json(OUT, fixture)

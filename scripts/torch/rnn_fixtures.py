@@ -11,29 +11,20 @@ PyTorch names) so that nabla uses exactly the same numbers. Each case runs one f
 backward of sum(output * gradOutput) + sum(hN * gradH) (+ sum(cN * gradC) for an LSTM); results
 are written with 12 significant digits (the tests compare to 1e-10).
 """
-import json
-import os
-
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-torch.set_default_dtype(torch.float64)
-generator = torch.Generator().manual_seed(20240713)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "test", "fixtures", "rnn.json")
+import fixtures_common
+from fixtures_common import encode, fixture_path, rounded_sampler, setup, write_json
+
+generator = setup(20240713)
+rand = rounded_sampler(generator)
+OUT = fixture_path("rnn.json")
 T, N, INPUT, HIDDEN = 4, 3, 2, 3
 
 
-def rand(*shape, scale=1.0):
-    return torch.round(torch.randn(*shape, generator=generator) * scale * 1e4) / 1e4
-
-
-def encode(t):
-    return {"shape": list(t.shape), "data": t.detach().flatten().tolist()}
-
-
 def result(t):
-    return {"shape": list(t.shape), "data": [float(f"{v:.12g}") for v in t.detach().flatten().tolist()]}
+    return fixtures_common.result(t, 12)
 
 
 def build(module, args):
@@ -142,7 +133,4 @@ for module, args in CONFIGS:
         "shapes": [list(p.shape) for _, p in m.named_parameters()], "count": sum(p.numel() for p in m.parameters()),
     })
 
-with open(OUT, "w") as f:
-    json.dump({"torch": torch.__version__, "layers": layers, "cells": cells, "parameters": parameters}, f, separators=(",", ":"))
-    f.write("\n")
-print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes)")
+write_json(OUT, {"torch": torch.__version__, "layers": layers, "cells": cells, "parameters": parameters}, separators=(",", ":"))

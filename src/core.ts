@@ -17,10 +17,10 @@ export { neg, abs, exp, log, log1p, sqrt, square, reciprocal, sin, cos, sign, fl
 export { eq, ne, lt, le, gt, ge, where, clamp } from './ops/compare.js';
 export { sum, mean, max, min, argmax, argmin, logsumexp, variance as var, std, type VarianceOptions } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
-export { reshape, flatten, permute, transpose, squeeze, unsqueeze, broadcastTo, slice, concat, stack, type SliceSpec } from './ops/shape.js';
-export { gather, oneHot } from './ops/indexing.js';
+export { reshape, flatten, permute, transpose, squeeze, unsqueeze, broadcastTo, slice, concat, stack, flip, narrow, newaxis, ellipsis, type SliceSpec } from './ops/shape.js';
+export { gather, oneHot, indexSelect, take } from './ops/indexing.js';
 export { asStrided, asStridedScatter } from './ops/strided.js';
-export { pad } from './ops/pad.js';
+export { pad, PAD_MODES, type PadMode } from './ops/pad.js';
 export { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from './ops/conv.js';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d, type PoolOptions } from './ops/pool.js';
 export type { Padding, PerAxis } from './ops/window.js';
@@ -48,6 +48,8 @@ export { mlp, ACTIVATION_NAMES, MLP_ACTIVATIONS, type ActivationName, type MlpAc
 export { summarize, type LayerSummary } from './nn/summary.js';
 export { INIT_NAMES, type InitName } from './nn/init.js';
 export { mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, nllLoss, LOSS_NAMES, type LossName } from './nn/losses.js';
+// More losses and the options of every loss (issue 15).
+export { l1Loss, huberLoss, smoothL1Loss, klDiv, type LossOptions, type CrossEntropyOptions, type NllLossOptions, type BinaryCrossEntropyOptions, type BinaryCrossEntropyWithLogitsOptions, type HuberLossOptions, type SmoothL1LossOptions, type KlDivOptions, type KlDivReduction } from './nn/losses.js';
 export * from './optim/index.js';
 export { DataError, parseIdx, type IdxArray } from './data/idx.js';
 export { imageDataset, CLASS_NAMES, type ImageDataOptions } from './data/image-dataset.js';
@@ -80,3 +82,37 @@ export { ridge, type RidgeOptions, type RidgeFit } from './linalg/ridge.js';
 // Forward hooks and per-layer statistics (issue 14).
 export type { ForwardHook, ForwardPreHook, RemovableHandle } from './nn/module.js';
 export { layerStats, initializeModel, type LayerStats, type LayerStatsOptions } from './nn/layer-stats.js';
+// Indexing, masks, scatter and pieces of tensors (issue 15).
+export { maskedSelect, maskedFill } from './ops/masked.js';
+export { scatter, scatterAdd } from './ops/scatter.js';
+export { split, chunk, unbind } from './ops/split.js';
+export { repeat, tile } from './ops/repeat.js';
+export { roll } from './ops/roll.js';
+// Reductions, sorting, elementwise math and activations (issue 15).
+export { amax, amin, any, all } from './ops/reduce.js';
+export { erf, expm1, isnan, isfinite } from './ops/elementwise.js';
+export { prod, cumsum, cumprod } from './ops/cumulative.js';
+export { norm, type NormOrder } from './ops/norm.js';
+export { sort, argsort, topk } from './ops/sort.js';
+export type { ValuesIndices } from './ops/values-indices.js';
+export type { ArrayOfRank } from './tensor/tensor.js';
+export { gelu, silu, elu, selu, softplus, hardtanh, mish, SELU_ALPHA, SELU_SCALE, GELU_APPROXIMATIONS, type GeluApproximation } from './ops/activations.js';
+export { GELU, SiLU, ELU, SELU, Softplus, Hardtanh, Mish } from './nn/layers/activations.js';
+// Learning-rate range test (issue 15).
+export { lrFinder, type LrFinderOptions, type LrFinderResult } from './train/lr-finder.js';
+// Containers, Embedding, LayerNorm and in-place ops (issue 15).
+export { ModuleList } from './nn/layers/module-list.js';
+export { ModuleDict } from './nn/layers/module-dict.js';
+export type { AnyModule, IncompatibleKeys, LoadStateDictOptions } from './nn/module.js';
+export { Embedding, type EmbeddingLayerOptions } from './nn/layers/embedding.js';
+export { LayerNorm, type LayerNormOptions } from './nn/layers/layer-norm.js';
+export { embedding, type EmbeddingOptions } from './ops/embedding.js';
+export { layerNorm } from './ops/normalization.js';
+// Resumable training, DataLoader over any dataset, bytes of models for browsers and workers (issue 15).
+export type { GeneratorState } from './tensor/random.js';
+export { fitAsync } from './train/fit.js';
+export type { Dataset } from './data/dataset.js';
+export { defaultCollate, type Collated } from './data/collate.js';
+export { parseIdxAsync } from './data/idx.js';
+export { encodeModel, decodeModel, decodeCheckpoint, type EncodeModelOptions, type Checkpoint, type ModelOrBuilder } from './io/model-bytes.js';
+export type { TrainingState } from './io/training-state.js';

@@ -9,7 +9,8 @@ import type { Shape } from '../base/shape.js';
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'leakyRelu'
-  | 'sign' | 'square' | 'reciprocal' | 'log1p' | 'floor' | 'ceil' | 'round';
+  | 'sign' | 'square' | 'reciprocal' | 'log1p' | 'floor' | 'ceil' | 'round'
+  | 'erf' | 'expm1';
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
@@ -118,7 +119,7 @@ export interface SgdStepKernel {
   /** The first step initializes the momentum buffer with the gradient, as PyTorch does. */
   firstStep: boolean;
 }
-/** Adam/AdamW update, in place. Inputs: [grad]; outputs: [param, m, v]. */
+/** Adam/AdamW update, in place. Inputs: [grad]; outputs: [param, m, v], or [param, m, v, max v] for AMSGrad. */
 export interface AdamStepKernel {
   op: 'adamStep'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
   /** AdamW: weight decay applied to the parameter directly instead of added to the gradient. */
@@ -126,6 +127,14 @@ export interface AdamStepKernel {
   /** 1-based step count, for bias correction. */
   step: number;
 }
+
+/**
+ * PyTorch's RMSprop update, in place. Inputs: [grad]; outputs: [param, squareAvg], then the
+ * momentum buffer when momentum > 0, then the gradient average when centered.
+ */
+export interface RmspropStepKernel { op: 'rmspropStep'; lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean }
+/** PyTorch's Adagrad update, in place, at `lr` already decayed for this step. Inputs: [grad]; outputs: [param, sum]. */
+export interface AdagradStepKernel { op: 'adagradStep'; lr: number; eps: number; weightDecay: number }
 
 /**
  * Max pooling over `planes` planes of inSize = [height, width] (1-D pooling: height 1), PyTorch's
@@ -175,12 +184,26 @@ export interface TriangularSolveKernel { op: 'triangularSolve'; batch: number; n
  */
 export interface HouseholderQrKernel { op: 'householderQr'; batch: number; m: number; n: number }
 
+/**
+ * Inclusive running sum or product along the middle axis of x viewed as [outer, axisLength, inner]
+ * (toward the start instead when `reverse`): out has x's shape. Inputs: [x]; outputs: [out].
+ */
+export interface ScanKernel { op: 'scan'; fn: 'sum' | 'prod'; outer: number; axisLength: number; inner: number; reverse: boolean }
+/**
+ * A stable sort along the middle axis of x viewed as [outer, axisLength, inner], NaN above every
+ * number (last ascending, first descending): the sorted values and their int32 positions in x.
+ * Inputs: [x]; outputs: [values, indices].
+ */
+export interface SortKernel { op: 'sort'; outer: number; axisLength: number; inner: number; descending: boolean }
+
 export type Kernel =
   | FillKernel | ArangeKernel | CastKernel | UnaryKernel | ActivationGradKernel | BinaryKernel | WhereKernel
   | CopyKernel | ReduceKernel | ArgReduceKernel | AllFiniteKernel | MatmulKernel | ViewMatmulKernel | ViewScatterKernel | LinearKernel | SoftmaxKernel
   | SoftmaxCrossEntropyKernel | MaxPoolKernel | GatherKernel | ScatterAddKernel | IndexSelectKernel | OneHotKernel
   | DropoutMaskKernel | SgdStepKernel | AdamStepKernel
-  | LuFactorKernel | LuSolveKernel | LuDeterminantKernel | CholeskyKernel | TriangularSolveKernel | HouseholderQrKernel;
+  | LuFactorKernel | LuSolveKernel | LuDeterminantKernel | CholeskyKernel | TriangularSolveKernel | HouseholderQrKernel
+  | RmspropStepKernel | AdagradStepKernel
+  | ScanKernel | SortKernel;
 
 export type KernelName = Kernel['op'];
 

@@ -6,9 +6,20 @@ import * as arith from '../ops/arithmetic.js';
 import * as cmp from '../ops/compare.js';
 import * as ew from '../ops/elementwise.js';
 import * as idx from '../ops/indexing.js';
+import * as inplace from '../ops/inplace.js';
+import * as masked from '../ops/masked.js';
+import * as rep from '../ops/repeat.js';
+import * as rolling from '../ops/roll.js';
+import * as scat from '../ops/scatter.js';
+import * as pieces from '../ops/split.js';
 import * as mm from '../ops/matmul.js';
 import * as nnops from '../ops/nn.js';
 import * as red from '../ops/reduce.js';
+import * as act from '../ops/activations.js';
+import * as cum from '../ops/cumulative.js';
+import * as nrm from '../ops/norm.js';
+import * as srt from '../ops/sort.js';
+import type { ValuesIndices } from '../ops/values-indices.js';
 import * as shp from '../ops/shape.js';
 import { type DType, dtypeOfArray, type TypedArray } from '../base/dtype.js';
 import { run } from './dispatch.js';
@@ -17,6 +28,9 @@ import { type Shape, sizeOf, formatShape, ShapeError } from '../base/shape.js';
 
 export type TensorLike = Tensor | number;
 export type NestedArray = number | readonly NestedArray[];
+/** Nested arrays `rank` levels deep (number[][] for rank 2); NestedArray when the rank is not a literal. */
+export type ArrayOfRank<R extends number, Depth extends unknown[] = []> =
+  number extends R ? NestedArray : Depth['length'] extends R ? number : ArrayOfRank<R, [unknown, ...Depth]>[];
 export type Axes = number | readonly number[];
 
 /**
@@ -103,8 +117,16 @@ export class Tensor {
     return this.dataSync()[0];
   }
 
-  /** Nested JavaScript arrays (a number for a 0-d tensor). */
-  toArray(): NestedArray {
+  /**
+   * Nested JavaScript arrays (a number for a 0-d tensor). Given the rank it expects, which it checks,
+   * it is typed to match: `x.toArray(2)` is a number[][].
+   */
+  toArray(): NestedArray;
+  toArray<R extends number>(rank: R): ArrayOfRank<R>;
+  toArray(rank?: number): NestedArray {
+    if (rank !== undefined && rank !== this.ndim) {
+      throw new ShapeError(`toArray: expected a tensor of rank ${describeRank(rank)}, got shape ${formatShape(this.shape)} (rank ${this.ndim})`);
+    }
     const values = this.dataSync();
     const build = (axis: number, offset: number): NestedArray => {
       if (axis === this.ndim) return values[offset];
@@ -112,6 +134,11 @@ export class Tensor {
       return Array.from({ length: this.shape[axis] }, (_, i) => build(axis + 1, offset + i * stride));
     };
     return build(0, 0);
+  }
+
+  /** What JSON.stringify writes: `{ dtype, shape, data }`, the elements row-major (NaN and infinities become null, as JSON has no such numbers). */
+  toJSON(): { dtype: DType; shape: number[]; data: number[] } {
+    return { dtype: this.dtype, shape: [...this.shape], data: Array.from(this.dataSync()) };
   }
 
   /** A copy of the elements, row-major. */
@@ -157,6 +184,16 @@ export class Tensor {
   to(dtype: DType): Tensor { return shp.cast(this, dtype); }
   zeroGrad(): void { this.grad = null; }
 
+  // In place, bumping the storage's version (see src/ops/inplace.ts); each returns this.
+  add_(other: TensorLike, alpha = 1): this { return inplace.add_(this, other, alpha) as this; }
+  sub_(other: TensorLike, alpha = 1): this { return inplace.sub_(this, other, alpha) as this; }
+  mul_(other: TensorLike): this { return inplace.mul_(this, other) as this; }
+  div_(other: TensorLike): this { return inplace.div_(this, other) as this; }
+  clamp_(min?: number, max?: number): this { return inplace.clamp_(this, min, max) as this; }
+  fill_(value: number): this { return inplace.fill_(this, value) as this; }
+  zero_(): this { return inplace.zero_(this) as this; }
+  copy_(src: Tensor): this { return inplace.copy_(this, src) as this; }
+
   add(other: TensorLike): Tensor { return arith.add(this, other); }
   sub(other: TensorLike): Tensor { return arith.sub(this, other); }
   mul(other: TensorLike): Tensor { return arith.mul(this, other); }
@@ -183,6 +220,17 @@ export class Tensor {
   tanh(): Tensor { return ew.tanh(this); }
   relu(): Tensor { return ew.relu(this); }
   leakyRelu(alpha = 0.01): Tensor { return ew.leakyRelu(this, alpha); }
+  erf(): Tensor { return ew.erf(this); }
+  expm1(): Tensor { return ew.expm1(this); }
+  isnan(): Tensor { return ew.isnan(this); }
+  isfinite(): Tensor { return ew.isfinite(this); }
+  gelu(approximate: act.GeluApproximation = 'none'): Tensor { return act.gelu(this, approximate); }
+  silu(): Tensor { return act.silu(this); }
+  elu(alpha = 1): Tensor { return act.elu(this, alpha); }
+  selu(): Tensor { return act.selu(this); }
+  softplus(beta = 1, threshold = 20): Tensor { return act.softplus(this, beta, threshold); }
+  hardtanh(minVal = -1, maxVal = 1): Tensor { return act.hardtanh(this, minVal, maxVal); }
+  mish(): Tensor { return act.mish(this); }
   clamp(min?: number, max?: number): Tensor { return cmp.clamp(this, min, max); }
 
   eq(other: TensorLike): Tensor { return cmp.eq(this, other); }
@@ -194,8 +242,25 @@ export class Tensor {
 
   sum(axis?: Axes, keepDims = false): Tensor { return red.sum(this, axis, keepDims); }
   mean(axis?: Axes, keepDims = false): Tensor { return red.mean(this, axis, keepDims); }
-  max(axis?: Axes, keepDims = false): Tensor { return red.max(this, axis, keepDims); }
-  min(axis?: Axes, keepDims = false): Tensor { return red.min(this, axis, keepDims); }
+  /** The largest element; along `dim`, the largest values and their indices (torch.max). Over several dimensions: amax. */
+  max(): Tensor;
+  max(dim: number, keepDims?: boolean): ValuesIndices;
+  max(dim?: number, keepDims = false): Tensor | ValuesIndices { return dim === undefined ? red.max(this) : red.max(this, dim, keepDims); }
+  /** The smallest element; along `dim`, the smallest values and their indices (torch.min). Over several dimensions: amin. */
+  min(): Tensor;
+  min(dim: number, keepDims?: boolean): ValuesIndices;
+  min(dim?: number, keepDims = false): Tensor | ValuesIndices { return dim === undefined ? red.min(this) : red.min(this, dim, keepDims); }
+  amax(axis?: Axes, keepDims = false): Tensor { return red.amax(this, axis, keepDims); }
+  amin(axis?: Axes, keepDims = false): Tensor { return red.amin(this, axis, keepDims); }
+  prod(dim?: number, keepDims = false): Tensor { return cum.prod(this, dim, keepDims); }
+  cumsum(dim: number): Tensor { return cum.cumsum(this, dim); }
+  cumprod(dim: number): Tensor { return cum.cumprod(this, dim); }
+  norm(p: nrm.NormOrder = 2, dim?: Axes, keepDims = false): Tensor { return nrm.norm(this, p, dim, keepDims); }
+  any(axis?: Axes, keepDims = false): Tensor { return red.any(this, axis, keepDims); }
+  all(axis?: Axes, keepDims = false): Tensor { return red.all(this, axis, keepDims); }
+  sort(dim = -1, descending = false): ValuesIndices { return srt.sort(this, dim, descending); }
+  argsort(dim = -1, descending = false): Tensor { return srt.argsort(this, dim, descending); }
+  topk(k: number, dim = -1, largest = true, sorted = true): ValuesIndices { return srt.topk(this, k, dim, largest, sorted); }
   argmax(axis?: number, keepDims = false): Tensor { return red.argmax(this, axis, keepDims); }
   argmin(axis?: number, keepDims = false): Tensor { return red.argmin(this, axis, keepDims); }
   logsumexp(axis?: Axes, keepDims = false): Tensor { return red.logsumexp(this, axis, keepDims); }
@@ -218,6 +283,22 @@ export class Tensor {
   slice(...specs: shp.SliceSpec[]): Tensor { return shp.slice(this, specs); }
 
   gather(axis: number, index: Tensor): Tensor { return idx.gather(this, axis, index); }
+  indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
+  take(index: Tensor): Tensor { return idx.take(this, index); }
+  maskedSelect(mask: Tensor): Tensor { return masked.maskedSelect(this, mask); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return masked.maskedFill(this, mask, value); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return scat.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return scat.scatterAdd(this, dim, index, src); }
+  /** This where the condition is set, other elsewhere (torch.Tensor.where). */
+  where(condition: Tensor, other: TensorLike): Tensor { return cmp.where(condition, this, other); }
+  flip(...dims: number[] | [readonly number[]]): Tensor { return shp.flip(this, flattenShapeArgs(dims)); }
+  narrow(dim: number, start: number, length: number): Tensor { return shp.narrow(this, dim, start, length); }
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] { return pieces.split(this, sizeOrSections, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return pieces.chunk(this, chunks, dim); }
+  unbind(dim = 0): Tensor[] { return pieces.unbind(this, dim); }
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return rep.repeat(this, flattenShapeArgs(sizes)); }
+  tile(...dims: number[] | [readonly number[]]): Tensor { return rep.tile(this, flattenShapeArgs(dims)); }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return rolling.roll(this, shifts, dims); }
   softmax(axis = -1): Tensor { return nnops.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return nnops.logSoftmax(this, axis); }
 }
@@ -226,6 +307,10 @@ function hostCopy(values: TypedArray, backend: Backend): Storage {
   const storage = allocStorage(backend, dtypeOfArray(values), values.length);
   backend.write(storage, values);
   return storage;
+}
+
+function describeRank(rank: unknown): string {
+  return typeof rank === 'number' ? String(rank) : typeof rank;
 }
 
 function flattenShapeArgs(args: number[] | [readonly number[]]): number[] {

@@ -7,10 +7,12 @@ import { matmul, viewMatmul, viewScatter } from './gemm.js';
 import { gather, indexSelect, oneHot, scatterAdd } from './indexing.js';
 import { linear } from './linear.js';
 import { cholesky, householderQr, luDeterminant, luFactor, luSolve, triangularSolve } from './linalg.js';
-import { adamStep, sgdStep } from './optim.js';
+import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
 import { maxPool } from './pool.js';
 import { dropoutMask } from './random.js';
 import { allFinite, argReduce, reduce } from './reduce.js';
+import { scan } from './scan.js';
+import { sort } from './sort.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { copy } from './strided.js';
 
@@ -19,6 +21,8 @@ export const jsKernels: KernelTable<TypedArray> = {
   fill, arange, cast, unary, activationGrad, binary, where, copy, reduce, argReduce, allFinite, matmul, viewMatmul, viewScatter, linear,
   softmax, softmaxCrossEntropy, maxPool, gather, scatterAdd, indexSelect, oneHot, dropoutMask, sgdStep, adamStep,
   luFactor, luSolve, luDeterminant, cholesky, triangularSolve, householderQr,
+  rmspropStep, adagradStep,
+  scan, sort,
 };
 
 /** Runs a kernel of the table on plain arrays (the checking backend reuses it on its own copies). */

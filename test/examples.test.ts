@@ -67,3 +67,13 @@ it('examples/residual-vs-plain.mjs: the first layers of a 20-layer tanh MLP get 
   expect(plainLoss).toBeGreaterThan(2.2);
   expect(residualLoss).toBeLessThan(1);
 });
+
+it('examples/pytorch-port.mjs: the PyTorch script ported line for line trains, and its resumed run ends bit for bit where the straight one does (built package)', () => {
+  const out = execFileSync(process.execPath, ['examples/pytorch-port.mjs'], { cwd: root, encoding: 'utf8' });
+  expect(out).toContain('resumed run equals the straight run bit for bit: true');
+  const losses = [...out.matchAll(/^epoch (\d): loss ([\d.]+)/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  // Four epochs straight, two into the checkpoint, two resumed: the resumed epochs repeat the straight ones.
+  expect(losses.map(([epoch]) => epoch)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+  expect(losses.slice(6)).toEqual(losses.slice(2, 4));
+  expect(Number(out.match(/test accuracy ([\d.]+)%/)![1])).toBeGreaterThan(85);
+});

@@ -323,6 +323,8 @@ describe('wasm backend against the js kernels', () => {
 
   it('a convolution large enough for the threads (each gathers its own panels of the windows) gives identical results for 1 and 2 threads', () => {
     const previous = nb.getThreads();
+    const previousBackend = nb.getBackend().name;
+    nb.setBackend('wasm'); // the layer's weights too
     try {
       // 16 x 72 x (20 * 30 * 29) multiply-adds: above the parallel threshold; 30 x 29 outputs end in a partial panel.
       const x = on(wasmBackend, nb.randn([20, 8, 32, 31], { generator: g })).requiresGrad_();
@@ -340,6 +342,7 @@ describe('wasm backend against the js kernels', () => {
       run().forEach((values, i) => expect(Array.from(values)).toEqual(Array.from(one[i])));
     } finally {
       nb.setThreads(previous);
+      nb.setBackend(previousBackend);
     }
   });
 

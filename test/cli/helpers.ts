@@ -85,6 +85,15 @@ export function expectSuccess(r: CliResult): void {
   expect(r.status, describeRun(r)).toBe(0);
 }
 
+/** `nabla summary --json ...args`: its one JSON object. */
+export async function summaryJson(args: string[]): Promise<Record<string, unknown>> {
+  const r = await cli(['summary', '--json', ...args]);
+  expectSuccess(r);
+  const rows = jsonLines(r);
+  expect(rows, describeRun(r)).toHaveLength(1);
+  return rows[0];
+}
+
 /** Every stdout line parsed as JSON; fails on a line that is not JSON. */
 export function jsonLines(r: CliResult): Record<string, unknown>[] {
   const lines = r.stdout.split('\n');

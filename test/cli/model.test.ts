@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LENET } from '../../src/index.js';
-import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, makeSandbox, readSafetensorsHeader, removeSandbox, REPO_ROOT } from './helpers.js';
+import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, makeSandbox, summaryJson, readSafetensorsHeader, removeSandbox, REPO_ROOT } from './helpers.js';
 
 type Row = Record<string, unknown>;
 
@@ -28,14 +28,6 @@ function total(r: CliResult, label: string): number {
   const match = new RegExp(`^${label}: ([\\d,]+)`, 'm').exec(r.stdout);
   expect(match, `${label} in\n${describeRun(r)}`).not.toBeNull();
   return Number(match![1].replace(/,/g, ''));
-}
-
-async function summaryJson(args: string[]): Promise<Row> {
-  const r = await cli(['summary', '--json', ...args]);
-  expectSuccess(r);
-  const rows = jsonLines(r);
-  expect(rows, describeRun(r)).toHaveLength(1);
-  return rows[0];
 }
 
 beforeAll(() => {

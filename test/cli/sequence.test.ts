@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cli, type CliResult, describeRun, expectSuccess, expectUsageError, jsonLines, makeSandbox, readSafetensorsHeader, removeSandbox } from './helpers.js';
+import { assertBuilt, cli, type CliResult, expectSuccess, expectUsageError, jsonLines, makeSandbox, summaryJson, readSafetensorsHeader, removeSandbox } from './helpers.js';
 
 type Row = Record<string, unknown>;
 
@@ -26,14 +26,6 @@ function stackedCount(gates: number, H: number, layers = 1, directions = 1): num
   let n = 0;
   for (let l = 0; l < layers; l++) n += directions * gates * H * ((l === 0 ? 28 : directions * H) + H + 2);
   return n + directions * H * 10 + 10;
-}
-
-async function summaryJson(args: string[]): Promise<Row> {
-  const r = await cli(['summary', '--json', ...args]);
-  expectSuccess(r);
-  const rows = jsonLines(r);
-  expect(rows, describeRun(r)).toHaveLength(1);
-  return rows[0];
 }
 
 describe('help', () => {

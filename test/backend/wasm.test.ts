@@ -137,6 +137,36 @@ describe('wasm backend against the js kernels', () => {
     expect(Array.from(actual.dataSync().slice(0, 2 * positions)).every((v) => v === -1), 'the channels before outOffset are left alone').toBe(true);
   });
 
+  it('view products with few rows (the direct kernels) and more (packed panels), for runs of columns of every length class, forward with the epilogue and transposed', () => {
+    // A stride-1 convolution over [2, 2, 14, size] inputs with 3 x 3 taps: output rows of size - 2 columns, which the direct kernels take
+    // eight and four at a time, reading (and for the transposed product, masking) past each row's end.
+    for (const m of [1, 6, 7, 8, 9, 16]) {
+      for (const size of [6, 7, 8, 12, 30]) {
+        const [batch, channels, height, out] = [2, 2, 14, size - 2];
+        const taps = { shape: [channels, 3, 3], strides: [height * size, size, 1] };
+        const columns = { shape: [batch, height - 2, out], strides: [channels * height * size, size, 1] };
+        const [k, n] = [channels * 9, batch * (height - 2) * out];
+        const input = nb.randn([batch * channels * height * size + 5], { generator: g });
+        for (const transposeView of [false, true]) {
+          const a = nb.randn([m * (transposeView ? n : k) + 2], { generator: g });
+          const bias = nb.randn([m], { generator: g });
+          const spec = {
+            op: 'viewMatmul' as const, m, aOffset: 2, outOffset: 1, viewOffset: 5, transposeView, taps, columns,
+            ...(transposeView ? {} : { epilogue: { activation: 'tanh' as const, alpha: 0, biasOffset: 0 } }),
+          };
+          const [expected, actual] = both((backend) => {
+            const result = nb.Tensor.full([1 + m * (transposeView ? k : n) + 3], 7, 'float32', backend);
+            backend.run(spec, [on(backend, a).storage, on(backend, input).storage, on(backend, bias).storage], [result.storage]);
+            return result;
+          });
+          allclose(actual, expected, 1e-4, 1e-4);
+          const values = actual.dataSync();
+          expect([values[0], ...values.slice(-3)], `m ${m}, rows of ${out}: the elements around the product are left alone`).toEqual([7, 7, 7, 7]);
+        }
+      }
+    }
+  });
+
   it('the adjoint of the view product (col2im without the columns) for several groups, rows of columns that are and are not multiples of four', () => {
     for (const [size, out, stride] of [[12, 10, 1], [13, 6, 2], [9, 7, 1]]) {
       const [groups, batch, perGroup, m, kernel] = [2, 3, 2, 5, 3];

@@ -91,6 +91,9 @@ export class Code {
   br(depth: number): this { return this.op(0x0c, depth); }
   brIf(depth: number): this { return this.op(0x0d, depth); }
 
+  /** The first of two values (any type, v128 too) if the i32 on top is not 0, else the second. */
+  select(): this { return this.op(0x1b); }
+
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }

@@ -1,6 +1,7 @@
 import { assemble, Code } from './assembler.js';
 import { epilogues } from './epilogue-kernel.js';
 import { copyPanels, gatherColumns, gatherPanels, type PanelGatherer, scatterColumns, transposePanels } from './pack-kernel.js';
+import { directViewKernels } from './direct-view-kernel.js';
 import { reluGrad } from './relu-grad-kernel.js';
 import { rowSums } from './row-sums-kernel.js';
 
@@ -139,5 +140,5 @@ export function gemmModule(fused: boolean, shared: boolean): Uint8Array {
   code.get(p0).i32(KC).i32Add().set(p0);
   code.br(0).end().end();
   const memory = shared ? { minimumPages: 1, maximumPages: MAX_PAGES, shared: true } : { minimumPages: 1 };
-  return assemble([{ name: 'gemm', params: new Array<'i32'>(7).fill('i32'), results: [], code }, transposePanels(), copyPanels(), gatherColumns(), gatherPanels(), scatterColumns(), ...epilogues(), reluGrad(), rowSums()], memory);
+  return assemble([{ name: 'gemm', params: new Array<'i32'>(7).fill('i32'), results: [], code }, transposePanels(), copyPanels(), gatherColumns(), gatherPanels(), scatterColumns(), ...epilogues(), reluGrad(), rowSums(), ...directViewKernels()], memory);
 }

@@ -1,5 +1,5 @@
 import type { CopyKernel } from '../backend/kernels.js';
-import type { Storage } from '../backend/storage.js';
+import { ReleasingScope, releaseStorage, type Storage } from '../backend/storage.js';
 import { formatShape, shapesEqual } from '../base/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
@@ -159,6 +159,7 @@ function propagate(owner: string, root: Tensor, gradient: Tensor | undefined, op
   if (!root.requiresGrad) {
     throw new Error(`${owner}: this tensor does not require grad (no input had requiresGrad: true, or it was computed under noGrad)`);
   }
+  const implicitGradient = gradient === undefined;
   if (gradient === undefined) {
     if (root.size !== 1) {
       throw new Error(`${owner}: gradient can be implicitly created only for a scalar output, but the output has shape ${formatShape(root.shape)}; pass the upstream gradient`);
@@ -169,12 +170,13 @@ function propagate(owner: string, root: Tensor, gradient: Tensor | undefined, op
   }
   const order = topologicalOrder(root);
   const reach = targets === null ? null : reaching(order, targets);
-  const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  const seed = gradient;
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const found = new Map<Tensor, Tensor>();
   // Gradients the engine itself allocated: nothing else refers to them, so they may be added to in
   // place. Not under createGraph, where every gradient may be part of the recorded graph.
   const owned = new Set<Tensor>();
-  withGradMode(createGraph, () => {
+  const visit = () => {
     for (let i = order.length - 1; i >= 0; i--) {
       const node = order[i];
       const g = grads.get(node);
@@ -183,7 +185,10 @@ function propagate(owner: string, root: Tensor, gradient: Tensor | undefined, op
       if (targets?.has(node)) found.set(node, g);
       const gradFn = node.gradFn;
       if (gradFn === null) {
-        if (targets === null) node.grad = accumulateLeaf(node.grad, g, createGraph);
+        if (targets === null) {
+          node.grad = accumulateLeaf(node.grad, g, createGraph);
+          leafGrads.push(node.grad);
+        }
         continue;
       }
       if (reach !== null && !gradFn.inputs.some((input) => reach.has(input))) continue;
@@ -227,6 +232,17 @@ function propagate(owner: string, root: Tensor, gradient: Tensor | undefined, op
         }
       });
     }
+  };
+  // What a plain backward allocates is the engine's own (the gradients of inner nodes, the rules'
+  // temporaries, the implicit 1 it starts from) but for the leaves' new .grad tensors: freed when
+  // it ends, so that their memory serves the next step instead of waiting for the garbage
+  // collector. Not under createGraph or retainGraph, whose gradients and rules may be used again.
+  const leafGrads: Tensor[] = [];
+  const ownsItsAllocations = targets === null && !createGraph && !retainGraph;
+  withGradMode(createGraph, () => {
+    if (!ownsItsAllocations) return visit();
+    new ReleasingScope(() => leafGrads.map((t) => t.storage)).run(visit);
+    if (implicitGradient) releaseStorage(seed.storage);
   }, owner);
   return found;
 }

@@ -18,6 +18,7 @@ function storagesOn(backend: Backend, kernel: Kernel, tensors: readonly Tensor[]
   for (let i = 0; i < tensors.length; i++) {
     const storage = tensors[i].storage;
     if (storage.backend !== backend) throw mixedBackends(kernel.op, backend, storage.backend);
+    if (storage.allocation.freed) throw useAfterFree(kernel.op);
     storages[i] = storage;
   }
   return storages;
@@ -31,6 +32,14 @@ export function backendOf(op: string, tensors: readonly Tensor[]): Backend {
     if (t.storage.backend !== backend) throw mixedBackends(op, backend, t.storage.backend);
   }
   return backend;
+}
+
+/** The error for reading a freed storage, by the op or method that tried. */
+export function useAfterFree(op: string): Error {
+  return new Error(
+    `${op}: a tensor's memory was already freed. fit, evaluate and other releasing scopes free what a batch allocated when it ends, ` +
+      'and backward its intermediate gradients: create a tensor that must outlive a batch before the loop, or keep it in a field of a module',
+  );
 }
 
 function mixedBackends(op: string, a: Backend, b: Backend): Error {

@@ -22,7 +22,7 @@ import * as srt from '../ops/sort.js';
 import type { ValuesIndices } from '../ops/values-indices.js';
 import * as shp from '../ops/shape.js';
 import { type DType, dtypeOfArray, type TypedArray } from '../base/dtype.js';
-import { run } from './dispatch.js';
+import { run, useAfterFree } from './dispatch.js';
 import { formatTensor } from './format.js';
 import { type Shape, sizeOf, formatShape, ShapeError } from '../base/shape.js';
 
@@ -93,11 +93,13 @@ export class Tensor {
    * the JS backend this is the storage itself, not a copy: treat it as read-only.
    */
   dataSync(): TypedArray {
+    if (this.storage.freed) throw useAfterFree('dataSync');
     return this.backend.readSync(this.storage);
   }
 
   /** The elements, once the backend has computed them. */
   dataAsync(): Promise<TypedArray> {
+    if (this.storage.freed) return Promise.reject(useAfterFree('dataAsync'));
     return this.backend.read(this.storage);
   }
 

@@ -78,8 +78,9 @@ describe('freeing', () => {
         y = x.mul(2);
       });
       expect(Array.from(live)).toEqual([1, 2, 3]); // allocated before the scope: untouched
-      expect(() => y!.toArray()).toThrow('checking backend: the storage read was already freed (use after free)');
-      expect(() => y!.add(1)).toThrow('checking backend: input 0 of kernel binary (add) was already freed (use after free)');
+      expect(() => y!.toArray()).toThrow("dataSync: a tensor's memory was already freed");
+      expect(() => y!.add(1)).toThrow("binary: a tensor's memory was already freed");
+      expect(() => nb.getBackend().readSync(y!.storage)).toThrow('checking backend: the storage read was already freed (use after free)');
       const ints = nb.tensor([1, 2], { dtype: 'int32' });
       const floats = nb.tensor([1, 2]);
       const ref = { ints: ints.storage.buffer as Int32Array, floats: floats.storage.buffer as Float32Array };
@@ -116,6 +117,31 @@ describe('freeing', () => {
     expect(nb.memory().storages - before).toBe(1);
     expect(first.storage.freed).toBe(true);
     expect(kept!.toArray()).toEqual([2, 2, 2]);
+  });
+
+  it.each(['js', 'wasm', 'checking'])('on %s, a tensor freed by a scope is refused by every op and read, with the reason', (name) => {
+    onBackend(name, () => {
+      let y: nb.Tensor | undefined;
+      new ReleasingScope(() => []).run(() => {
+        y = nb.ones([3]).mul(2);
+      });
+      expect(() => y!.dataSync()).toThrow("dataSync: a tensor's memory was already freed. fit, evaluate and other releasing scopes free what a batch allocated");
+      expect(() => y!.exp()).toThrow("unary: a tensor's memory was already freed");
+    });
+  });
+
+  it.each(['js', 'wasm'])('on %s, a freed array of 16 KiB or more serves the next storage of its dtype and length, zero-filled; smaller ones are left to the allocator', (name) => {
+    onBackend(name, () => {
+      const backend = nb.getBackend();
+      const large = new ReleasingScope(() => []).run(() => nb.full([8192], 3).storage);
+      const small = new ReleasingScope(() => []).run(() => nb.full([16], 3).storage);
+      const again = nb.Tensor.empty([8192]);
+      expect(again.storage.buffer).toBe(large.buffer);
+      expect(Array.from(again.dataSync()).every((v) => v === 0)).toBe(true);
+      expect(nb.Tensor.empty([8192], 'int32').storage.buffer, 'another dtype').not.toBe(large.buffer);
+      expect(nb.Tensor.empty([16]).storage.buffer).not.toBe(small.buffer);
+      expect(backend.name).toBe(name);
+    });
   });
 
   it('nb.memory() adds up the backends', () => {

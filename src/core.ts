@@ -57,7 +57,13 @@ export type { DatasetName } from './data/sources.js';
 export { TensorDataset } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions } from './data/dataloader.js';
 export { trainValidationSplit } from './data/split.js';
-export { fit, TrainingDivergedError, type FitOptions, type EpochRecord, type BatchProgress } from './train/fit.js';
+export { fit, TrainingDivergedError, type FitOptions, type EpochRecord, type BatchProgress, type EpochEvaluation } from './train/fit.js';
+export { RunRecorder, type RunRecorderOptions } from './train/run-recorder.js';
+export {
+  RUN_LOG_VERSION, type RunLogRecord, type RunRecord, type BatchLogRecord, type EpochLogRecord, type EndRecord, type LayerEpochStats, type LayerNorms, type LoggedLayer,
+  type Misclassified,
+} from './train/run-log.js';
+export { diagnose, type Diagnosis } from './doctor/index.js';
 export { evaluate, countCorrect, type Metrics } from './train/evaluate.js';
 export { objective, type Objective } from './train/objective.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type RawTensor } from './io/safetensors.js';
@@ -71,7 +77,7 @@ export { GatedRNN, type GatedRNNOptions } from './nn/layers/gated-rnn.js';
 export { AttentionRNN, type AttentionRNNOptions } from './nn/layers/attention-rnn.js';
 // Recurrent image classifiers and the spec of a one-layer network (issue 13).
 export { SequenceClassifier, SEQUENCE_CELLS, type SequenceCell, type SequenceClassifierOptions } from './nn/layers/sequence-classifier.js';
-export { buildNetwork, type NetworkSpec } from './nn/model-spec.js';
+export { buildNetwork, isNetworkSpec, type NetworkSpec } from './nn/model-spec.js';
 // Functional Jacobians: grad, vjp, jvp, jacobian, and gradients (torch.autograd.grad) (issue 14).
 export { enableGrad, gradients, type BackwardOptions } from './autograd/graph.js';
 export { grad, vjp, jvp, jacobian, type FunctionalOptions, type GradOptions } from './autograd/functional.js';

@@ -8,3 +8,4 @@ export { locateDataset, DATASET_NAMES, type DatasetFiles, type LocateOptions } f
 export { loadMnist, loadFashionMnist, loadMnistLike, readSplit, type MnistLike } from './data/mnist.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors-file.js';
 export { saveModel, loadCheckpoint, type LoadedCheckpoint } from './io/checkpoint.js';
+export { RunLogWriter, readRunLog, parseRunLog, RunLogError, type RunLog } from './io/run-log-file.js';

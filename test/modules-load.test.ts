@@ -9,10 +9,13 @@ import { expect, it } from 'vitest';
 
 const dist = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
+/** Vite's bundles for the browser (the dashboard page, the examples), not modules of the library. */
+const PAGES = [join(dist, 'dashboard'), join(dist, 'examples')];
+
 function modules(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return modules(path);
+    if (entry.isDirectory()) return PAGES.includes(path) ? [] : modules(path);
     return entry.name.endsWith('.js') && !path.includes(join('dist', 'cli')) ? [path] : [];
   });
 }

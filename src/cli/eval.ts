@@ -1,3 +1,5 @@
+import { noGrad } from '../autograd/graph.js';
+import type { TensorDataset } from '../data/dataset.js';
 import { CLASS_NAMES } from '../data/image-dataset.js';
 import { readSplit } from '../data/mnist.js';
 import { DATASET_NAMES, type DatasetName, locateDataset } from '../data/sources.js';
@@ -5,9 +7,11 @@ import { loadCheckpoint } from '../io/checkpoint.js';
 import { LOSS_NAMES, type LossName } from '../nn/losses.js';
 import type { Module } from '../nn/module.js';
 import { mlp, type MlpConfig } from '../nn/mlp.js';
-import { buildNetwork, type NetworkSpec } from '../nn/model-spec.js';
+import { buildNetwork, isNetworkSpec, type NetworkSpec } from '../nn/model-spec.js';
+import { softmax } from '../ops/nn.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { evaluate } from '../train/evaluate.js';
+import { classIndices } from '../train/labels.js';
 import { objective } from '../train/objective.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
@@ -21,6 +25,8 @@ export interface EvalFlags {
   download: boolean;
   /** Default: the loss the model was trained with (stored in the checkpoint). */
   loss?: LossName;
+  /** Index of one test sample to classify instead of evaluating the whole test set. */
+  sample?: number;
   json: boolean;
 }
 
@@ -45,6 +51,10 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     throw new UsageError(`${flags.load}: the model takes ${config.inputSize} inputs but the images in ${files.testImages} have ${sampleShape[0]} pixels`);
   }
   const classNames = CLASS_NAMES[dataset];
+  if (flags.sample !== undefined) {
+    printSample(classifySample(model, testSet, flags.sample, files.testImages), { checkpoint: flags.load, dataset, classNames, json: flags.json });
+    return;
+  }
   const storedLoss = checkpoint.metadata.loss;
   const lossName = flags.loss ?? (LOSS_NAMES.includes(storedLoss as LossName) ? (storedLoss as LossName) : 'cross-entropy');
   const start = performance.now();
@@ -64,9 +74,38 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   }
 }
 
-/** A config written for a --model network (an object with "layers", or a layer's "type"), not for the default MLP. */
-function isNetworkSpec(config: unknown): config is NetworkSpec {
-  return config !== null && typeof config === 'object' && ('layers' in config || 'type' in config);
+interface SampleResult {
+  sample: number;
+  label: number;
+  predicted: number;
+  /** Softmax of the logits, in class order: the model's output as cross-entropy trained it. */
+  probabilities: number[];
+}
+
+/** The model's class probabilities for test sample `index`, or a usage error giving the valid range. */
+function classifySample(model: Module, testSet: TensorDataset, index: number, file: string): SampleResult {
+  if (!Number.isInteger(index) || index < 0 || index >= testSet.length) {
+    throw new UsageError(`--sample ${index}: ${file} holds ${testSet.length} test samples; give an index in 0..${testSet.length - 1}`);
+  }
+  const [images, labels] = testSet.tensors;
+  model.eval();
+  const probabilities = noGrad(() => softmax(model.forward(images.narrow(0, index, 1)), 1));
+  const values = Array.from(probabilities.dataSync());
+  const label = classIndices(labels.narrow(0, index, 1)).item();
+  return { sample: index, label, predicted: values.indexOf(Math.max(...values)), probabilities: values };
+}
+
+function printSample(result: SampleResult, context: { checkpoint: string; dataset: DatasetName; classNames: readonly string[]; json: boolean }): void {
+  const { checkpoint, dataset, classNames, json } = context;
+  if (json) {
+    process.stdout.write(JSON.stringify({ event: 'eval_sample', checkpoint, dataset, ...result, class_names: classNames }) + '\n');
+    return;
+  }
+  const name = (k: number) => classNames[k] ?? String(k);
+  const verdict = result.predicted === result.label ? 'right' : 'wrong';
+  process.stdout.write(`${dataset} test sample ${result.sample}: label ${name(result.label)}, predicted ${name(result.predicted)} (${verdict})\n`);
+  const width = Math.max(...classNames.map((c) => c.length));
+  result.probabilities.forEach((p, k) => process.stdout.write(`  ${name(k).padEnd(width)}  ${formatPercent(p).padStart(7)}${k === result.predicted ? '  <' : ''}\n`));
 }
 
 /** The model a checkpoint describes, or a one-line error naming the file and what is wrong with it. */

@@ -8,6 +8,8 @@ import { INIT_NAMES } from '../nn/init.js';
 import { LOSS_NAMES } from '../nn/losses.js';
 import { ACTIVATION_NAMES } from '../nn/mlp.js';
 import { TrainingDivergedError } from '../train/fit.js';
+import { dashboardCommand, type DashboardFlags } from './dashboard.js';
+import { doctorCommand, type DoctorFlags } from './doctor.js';
 import { UsageError } from './errors.js';
 import { evalCommand, type EvalFlags } from './eval.js';
 import { inspectCommand, type InspectFlags } from './inspect.js';
@@ -83,6 +85,10 @@ recurrentOptions(
   .option('--save <file>', 'write weights and config as safetensors after every epoch (into an existing directory)')
   .option('--checkpoint <file>', 'write after every epoch the weights with what --resume needs: optimizer and schedule state, random generators, epoch and flags')
   .option('--resume <file>', 'continue the run a --checkpoint file holds, with its flags, exactly as if it had not stopped; --epochs sets the new total; checkpoints go on into the same file unless --checkpoint says otherwise')
+  .option('--log <file>', "write the run's history as JSON lines, one record per batch and per epoch after one with the config (default: beside --save, model.safetensors giving model.jsonl, else beside --checkpoint; a resumed run appends to the log it had)")
+  .option('--dashboard', 'serve a live dashboard of the run in the browser (curves, per-layer statistics, confusion matrix, mistakes) while training, and after it until Ctrl-C', false)
+  .option('--port <n>', 'port of the --dashboard (default: a free one)', integer(0))
+  .option('--host <address>', 'address the --dashboard listens on (default 127.0.0.1: this machine only)')
   .action((flags: TrainFlags, command: Command) => trainCommand(flags, givenFlags(command)));
 
 dataOptions(
@@ -93,6 +99,7 @@ dataOptions(
     .addOption(new Option('--dataset <name>', 'dataset (default: the one the model was trained on)').choices(DATASET_NAMES)),
 )
   .addOption(new Option('--loss <name>', 'loss to report (default: the one the model was trained with)').choices(LOSS_NAMES))
+  .option('--sample <index>', 'classify test sample <index> alone: its label, the prediction and the class probabilities (softmax of the outputs)', integer(0))
   .option('--json', 'print one JSON object on stdout, nothing else', false)
   .action((flags: EvalFlags) => evalCommand(flags));
 
@@ -126,6 +133,22 @@ lrFindOptions(
     .description("Learning-rate range test: train on batches while the rate grows exponentially, print the loss curve and suggest a rate (the model's flags as for train)."),
   program.commands.find((c) => c.name() === 'train')!,
 ).action((flags: LrFindFlags, command: Command) => lrFindCommand(flags, givenFlags(command)));
+
+program
+  .command('doctor')
+  .description('Diagnose a training run from its history (the JSON lines of nabla train --log): learning rate too high or too low, the untrained plateau, vanishing or exploding gradients, dead ReLUs, saturated sigmoids, overfitting, underfitting; with the evidence and a text plot of the curve.')
+  .argument('<run.jsonl>', 'run log written by nabla train --log')
+  .option('--json', 'print one JSON document on stdout instead of the report', false)
+  .action((file: string, flags: DoctorFlags) => doctorCommand(file, flags));
+
+program
+  .command('dashboard')
+  .description('Serve the dashboard page for finished runs: their histories (the JSON lines of nabla train --log) overlaid in the same charts, with each run\'s saved weights.')
+  .argument('[runs...]', 'run logs written by nabla train --log (or beside --save)')
+  .option('--port <port>', 'port to listen on (default: a free one)', integer(0))
+  .option('--host <host>', 'address to listen on; anything but 127.0.0.1 lets other machines see the page', '127.0.0.1')
+  .option('--data-dir <dir>', 'where the page\'s in-browser training example finds the datasets (default: $NABLA_DATA_DIR, the cache, installed copies)')
+  .action((runs: string[], flags: DashboardFlags) => dashboardCommand(runs, flags));
 
 const EXPECTED = [UsageError, DataError, SafetensorsError, TrainingDivergedError];
 

@@ -1,12 +1,14 @@
 import { getBackend } from '../backend/registry.js';
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, parse, resolve } from 'node:path';
 import { DataError } from '../data/idx.js';
 import { loadMnistLike } from '../data/mnist.js';
 import type { DatasetName } from '../data/sources.js';
 import { trainValidationSplit } from '../data/split.js';
 import { type LoadedCheckpoint, loadCheckpoint, saveModel } from '../io/checkpoint.js';
+import { encodeModel } from '../io/model-bytes.js';
+import { readRunLog, RunLogWriter } from '../io/run-log-file.js';
 import type { TrainingState } from '../io/training-state.js';
 import type { LossName } from '../nn/losses.js';
 import type { MlpConfig } from '../nn/mlp.js';
@@ -15,6 +17,9 @@ import type { Module } from '../nn/module.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { type EpochRecord, fitAsync, TrainingDivergedError } from '../train/fit.js';
 import { objective } from '../train/objective.js';
+import type { RunLogRecord } from '../train/run-log.js';
+import { RunRecorder, type RunRecorderOptions } from '../train/run-recorder.js';
+import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
 import { buildSelectedNetwork, type NetworkFlags, selectNetwork } from './network-flags.js';
@@ -22,6 +27,8 @@ import { epochProgressBar } from './progress.js';
 import { buildOptimizer, buildScheduler, checkOptimizerFlags, defaultLearningRate, type OptimizerFlags } from './optimizer-flags.js';
 import { formatPercent, layerTable, metricsTable } from './report.js';
 import { SEQUENCE_SGD_LR } from './sequence-models.js';
+import { textPlot } from './text-plot.js';
+import { movingAverage } from '../doctor/curve.js';
 
 export interface TrainFlags extends OptimizerFlags, NetworkFlags {
   dataset: DatasetName;
@@ -38,16 +45,29 @@ export interface TrainFlags extends OptimizerFlags, NetworkFlags {
   checkpoint?: string;
   /** A file of --checkpoint to continue from, with the flags stored in it. */
   resume?: string;
+  /** Where the run's history goes as JSON lines (default: beside --save, else beside --checkpoint). */
+  log?: string;
+  /** Serve the live dashboard on --host (127.0.0.1) and --port (a free one) while training, and after it until Ctrl-C. */
+  dashboard: boolean;
+  port?: number;
+  host?: string;
 }
 
 /** The flags --resume takes: where the data is, where the output goes, and the new total of epochs; the others come from the checkpoint. */
-const RESUME_FLAGS = ['--resume', '--epochs', '--save', '--checkpoint', '--json', '--data-dir', '--no-download'];
+const RESUME_FLAGS = ['--resume', '--epochs', '--save', '--checkpoint', '--json', '--data-dir', '--no-download', '--log', '--dashboard', '--port', '--host'];
+
+/** Flags that say where the output goes, not what the run is: not stored in a checkpoint. */
+type OutputFlag = 'dataDir' | 'download' | 'json' | 'save' | 'checkpoint' | 'resume' | 'log' | 'dashboard' | 'port' | 'host';
 
 /** What a checkpoint stores of the command line, to resume the same run. */
 interface StoredRun {
-  flags: Omit<TrainFlags, 'dataDir' | 'download' | 'json' | 'save' | 'checkpoint' | 'resume'>;
+  flags: Omit<TrainFlags, OutputFlag>;
   given: string[];
 }
+
+/** The dashboard's name for the run that this command trains. */
+const DASHBOARD_RUN_ID = 'train';
+const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 
 interface Resumed {
   file: string;
@@ -63,6 +83,9 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
     ? { flags: commandLine, given: givenOnCommandLine, resumed: null }
     : resumeRun(commandLine, givenOnCommandLine);
   checkOptimizerFlags(flags, flags.epochs, given);
+  for (const [flag, value] of [['--port', flags.port], ['--host', flags.host]] as const) {
+    if (value !== undefined && !flags.dashboard) throw new UsageError(`${flag} is the address of the dashboard, which only --dashboard starts; add --dashboard, or leave ${flag} out`);
+  }
   const selection = selectNetwork(flags, given);
   // A resumed --model network is rebuilt from the spec in the checkpoint, whatever its file says now.
   if (resumed !== null && selection.choice !== null) selection.choice = { label: selection.choice.label, spec: () => resumed.checkpoint.config as NetworkSpec };
@@ -72,6 +95,8 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
   if (flags.save !== undefined && flags.checkpoint !== undefined && resolve(flags.save) === resolve(flags.checkpoint)) {
     throw new UsageError(`--save and --checkpoint name the same file, ${flags.save}; a checkpoint holds the weights too, so --checkpoint alone will do`);
   }
+  const logPath = historyFile(flags);
+  if (logPath !== undefined) await checkHistoryFile(logPath, flags);
   manualSeed(flags.seed);
 
   const bar = downloadProgress();
@@ -99,6 +124,24 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
   if (resumed !== null) restore(resumed, { model, optimizer, scheduler, generators });
   const startEpoch = resumed?.training.epoch ?? 0;
   const run: StoredRun = { flags: storedFlags(flags), given: given.filter((flag) => !RESUME_FLAGS.includes(flag)) };
+  const loss = objective(flags.loss);
+
+  const history = await openHistory(flags, logPath, resumed !== null, model, config, say, {
+    train,
+    validation,
+    test: data.test,
+    loss,
+    batchSize: flags.batchSize,
+    epochs: flags.epochs,
+    initialEpoch: startEpoch,
+    config: { ...run.flags },
+    modelConfig: config,
+    dataset: flags.dataset,
+    classNames: data.classNames,
+  });
+  const { recorder, dashboard } = history;
+  const batchLosses: number[] = [];
+  const batchAccuracies: number[] = [];
   if (!flags.json) {
     say(layerTable(summary, process.stderr));
     const momentum = flags.optimizer === 'sgd' ? `, momentum ${flags.momentum}${flags.nesterov ? ' nesterov' : ''}` : '';
@@ -120,10 +163,10 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
     say('interrupted: stopping after this batch (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', interrupt);
-  let history: EpochRecord[];
+  let epochs: EpochRecord[];
   try {
-    history = await fitAsync(model, {
-      loss: objective(flags.loss),
+    epochs = await fitAsync(model, {
+      loss,
       optimizer,
       scheduler,
       clipGradNorm: clipNorm,
@@ -135,8 +178,17 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
       generator: shuffleGenerator,
       initialEpoch: startEpoch,
       signal: interruption.signal,
-      onBatch: progress ? (p) => progress.update(p) : undefined,
-      onEpoch: (record) => {
+      // Without a progress bar (--json) and a history, nothing needs each batch: fit then skips the gradient norms.
+      onBatch: progress === null && recorder === null ? undefined : (p) => {
+        recorder?.onBatch(p);
+        if (progress === null) return;
+        progress.update(p);
+        batchLosses.push(p.batchLoss);
+        if (p.batchCorrect !== null) batchAccuracies.push(p.batchCorrect / p.batchSamples);
+      },
+      onEpoch: (record, evaluation) => {
+        // Logged before the checkpoint is saved: a run killed in between redoes this epoch on resuming, and logs it again after a new run record.
+        recorder?.onEpoch(record, evaluation);
         // Saved after every epoch, so an interrupted or diverging run keeps its last good weights.
         if (flags.save) {
           saveModel(flags.save, model, config, { dataset: flags.dataset, loss: flags.loss, epoch: String(record.epoch), test_acc: String(record.test_acc) });
@@ -161,33 +213,41 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
     });
   } catch (error) {
     if (error instanceof TrainingDivergedError) {
+      history.end('diverged', error.message);
       error.message += ' On the command line: a smaller --lr, or --clip-norm.';
       if (savedEpoch > 0) error.message += ` The weights after epoch ${savedEpoch} are saved in ${flags.save}.`;
       if (checkpointEpoch > 0) error.message += ` ${flags.checkpoint} holds epoch ${checkpointEpoch}.`;
     }
+    await history.abandon();
     throw error;
   } finally {
     process.off('SIGINT', interrupt);
     progress?.stop();
   }
+  const logged = logPath === undefined ? [] : [`saved the run's history to ${logPath}`];
   if (interruption.signal.aborted) {
-    const done = startEpoch + history.length;
+    history.end('interrupted');
+    const done = startEpoch + epochs.length;
     const kept = flags.checkpoint !== undefined
       ? checkpointEpoch === 0 ? `no epoch was completed, so there is no checkpoint in ${flags.checkpoint}` : `${flags.checkpoint} holds epoch ${checkpointEpoch}; continue with: nabla train --resume ${flags.checkpoint}`
       : savedEpoch > 0 ? `${flags.save} holds the weights after epoch ${savedEpoch} (with --checkpoint FILE, the run could be resumed)`
       : 'nothing is saved (no --save or --checkpoint)';
     say(`interrupted after epoch ${done} of ${flags.epochs}: ${kept}`);
+    logged.forEach(say);
     if (flags.json) emit({ event: 'interrupted', epoch: done, epochs: flags.epochs, checkpoint: checkpointEpoch === 0 ? null : flags.checkpoint, checkpoint_epoch: checkpointEpoch === 0 ? null : checkpointEpoch });
     process.exitCode = 130;
+    if (dashboard !== null) await serveUntilInterrupted(dashboard, say);
     return;
   }
 
-  const last = history[history.length - 1];
-  const seconds = history.reduce((s, r) => s + r.seconds, 0);
-  const trainingSeconds = history.reduce((s, r) => s + train.length / r.samples_per_s, 0);
-  const samplesPerSecond = (train.length * history.length) / trainingSeconds;
+  history.end('completed');
+  const last = epochs[epochs.length - 1];
+  const seconds = epochs.reduce((s, r) => s + r.seconds, 0);
+  const trainingSeconds = epochs.reduce((s, r) => s + train.length / r.samples_per_s, 0);
+  const samplesPerSecond = (train.length * epochs.length) / trainingSeconds;
   if (flags.save) say(`saved weights and config to ${flags.save}`);
   if (flags.checkpoint) say(`saved the checkpoint of epoch ${last.epoch} to ${flags.checkpoint}`);
+  logged.forEach(say);
   if (flags.json) {
     emit({
       event: 'summary',
@@ -213,8 +273,107 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
       ['validation', last.val_loss, last.val_acc],
       ['test', last.test_loss, last.test_acc],
     ]) + '\n');
+    process.stdout.write(trainingPlots(epochs, batchLosses, batchAccuracies, process.stdout.isTTY === true) + '\n');
     process.stdout.write(`${flags.dataset}: test accuracy ${formatPercent(last.test_acc)} after ${last.epoch} epoch${last.epoch === 1 ? '' : 's'}, ${Math.round(samplesPerSecond)} samples/s, ${seconds.toFixed(1)} s\n`);
   }
+  if (dashboard !== null) await serveUntilInterrupted(dashboard, say);
+}
+
+/** Where the run's history goes: the --log file and the --dashboard. */
+interface RunHistory {
+  /** Null when it goes nowhere. */
+  recorder: RunRecorder | null;
+  dashboard: DashboardServer | null;
+  /** The end record, the file closed, the dashboard told that the run is over. */
+  end(status: 'completed' | 'interrupted' | 'diverged', message?: string): void;
+  /** After a failure: the file closed, the dashboard stopped. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Starts the dashboard (before the log is touched, so that a port in use stops the run with its log
+ * as it was), opens the log, and emits the run record to both. The dashboard of a resumed run shows
+ * the epochs before it too, from the log it appends to.
+ */
+async function openHistory(
+  flags: TrainFlags,
+  logPath: string | undefined,
+  append: boolean,
+  model: Module,
+  modelConfig: unknown,
+  say: (line: string) => void,
+  run: Omit<RunRecorderOptions, 'emit'>,
+): Promise<RunHistory> {
+  const records: RunLogRecord[] = flags.dashboard && append && logPath !== undefined && existsSync(logPath) ? readRunLog(logPath).records : [];
+  const dashboard = flags.dashboard ? await startDashboardServer({ host: flags.host ?? DEFAULT_DASHBOARD_HOST, port: flags.port, dataDir: flags.dataDir }) : null;
+  let writer: RunLogWriter | null = null;
+  try {
+    if (logPath !== undefined) writer = new RunLogWriter(logPath, { append });
+  } catch (error) {
+    await dashboard?.close();
+    throw error;
+  }
+  if (writer !== null && writer.droppedBytes > 0) say(`log: ${logPath} ended in a line cut short (the run was stopped while writing it); removed that line before appending`);
+  let live = true;
+  const emit = (record: RunLogRecord) => {
+    writer?.write(record);
+    if (dashboard === null) return;
+    records.push(record);
+    dashboard.publish(DASHBOARD_RUN_ID, record);
+  };
+  const recorder = writer === null && dashboard === null ? null : new RunRecorder(model, { ...run, emit });
+  if (dashboard !== null) {
+    dashboard.addRun({
+      id: DASHBOARD_RUN_ID,
+      name: logPath === undefined ? `${flags.dataset} ${flags.model ?? 'mlp'}` : basename(logPath, '.jsonl'),
+      get live() {
+        return live;
+      },
+      records: () => records,
+      model: () => encodeModel(model, { config: modelConfig }),
+    });
+    say(`dashboard: ${dashboard.url}`);
+  }
+  recorder?.start();
+  return {
+    recorder,
+    dashboard,
+    end(status, message) {
+      recorder?.end(status, message ?? null);
+      writer?.close();
+      live = false;
+    },
+    async abandon() {
+      writer?.close();
+      await dashboard?.close();
+    },
+  };
+}
+
+/**
+ * The loss and accuracy curves of the run drawn in text: the batches' values as a trailing mean over
+ * a tenth of an epoch (a batch's own is too noisy to read at this size), and the validation split's
+ * per epoch.
+ */
+function trainingPlots(epochs: readonly EpochRecord[], batchLosses: readonly number[], batchAccuracies: readonly number[], color: boolean): string {
+  const options = (title: string) => ({ title, color, x: { label: 'epoch', from: epochs[0].epoch, to: epochs[epochs.length - 1].epoch } });
+  const window = Math.max(1, Math.round(batchLosses.length / epochs.length / 10));
+  const curves = (batches: readonly number[], validation: (number | null)[]) => [
+    { name: `train (mean of ${window} batch${window === 1 ? '' : 'es'})`, values: movingAverage(batches, window) },
+    ...(validation.every((v) => v !== null) ? [{ name: 'validation', values: validation as number[] }] : []),
+  ];
+  const loss = textPlot(curves(batchLosses, epochs.map((r) => r.val_loss)), options('loss'));
+  if (batchAccuracies.length === 0) return loss;
+  const percent = (value: number | null) => (value === null ? null : 100 * value);
+  const accuracy = textPlot(curves(batchAccuracies.map((v) => 100 * v), epochs.map((r) => percent(r.val_acc))), options('accuracy (%)'));
+  return `${loss}\n${accuracy}`;
+}
+
+/** After training, the dashboard stays up until Ctrl-C. */
+async function serveUntilInterrupted(dashboard: DashboardServer, say: (line: string) => void): Promise<void> {
+  say(`dashboard: training has ended; still serving ${dashboard.url} (Ctrl-C to stop)`);
+  await new Promise<void>((resolveStop) => process.once('SIGINT', () => resolveStop()));
+  await dashboard.close();
 }
 
 function epochLine(r: EpochRecord, epochs: number): string {
@@ -227,6 +386,25 @@ function epochLine(r: EpochRecord, epochs: number): string {
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * The history file: --log, else beside --save (model.safetensors: model.jsonl), else beside
+ * --checkpoint (for --resume FILE, which checkpoints into FILE, beside FILE); none without any.
+ */
+function historyFile(flags: TrainFlags): string | undefined {
+  if (flags.log !== undefined) return flags.log;
+  const beside = flags.save ?? flags.checkpoint;
+  if (beside === undefined) return undefined;
+  const { dir, name, ext } = parse(beside);
+  return ext === '.jsonl' ? `${beside}.jsonl` : join(dir, `${name}.jsonl`);
+}
+
+async function checkHistoryFile(path: string, flags: TrainFlags): Promise<void> {
+  await checkWritable(path, '--log');
+  for (const [flag, other] of [['--save', flags.save], ['--checkpoint', flags.checkpoint]] as const) {
+    if (other !== undefined && resolve(other) === resolve(path)) throw new UsageError(`--log and ${flag} name the same file, ${path}; the history needs a file of its own`);
+  }
 }
 
 /** Fails before training, not after, when the file of `flag` could not be written there. */
@@ -285,6 +463,10 @@ function resumeRun(commandLine: TrainFlags, given: readonly string[]): { flags: 
     save: commandLine.save,
     checkpoint: commandLine.checkpoint ?? file,
     resume: file,
+    log: commandLine.log,
+    dashboard: commandLine.dashboard,
+    port: commandLine.port,
+    host: commandLine.host,
   };
   return { flags, given: run.given, resumed: { file, checkpoint, training } };
 }
@@ -327,7 +509,7 @@ function restore(resumed: Resumed, run: { model: Module; optimizer: ReturnType<t
 
 /** The flags that describe the run (not where its data and output are). */
 function storedFlags(flags: TrainFlags): StoredRun['flags'] {
-  const { dataDir: _dataDir, download: _download, json: _json, save: _save, checkpoint: _checkpoint, resume: _resume, ...run } = flags;
+  const { dataDir: _dataDir, download: _download, json: _json, save: _save, checkpoint: _checkpoint, resume: _resume, log: _log, dashboard: _dashboard, port: _port, host: _host, ...run } = flags;
   return run;
 }
 

@@ -98,7 +98,8 @@ async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
     throw new DataError(`${name}: got gzip-compressed bytes, and this platform has no DecompressionStream to decompress them; decompress them first`);
   }
   try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new globalThis.DecompressionStream('gzip'));
+    // A copy: Blob takes only memory of an ArrayBuffer, and `bytes` may view a SharedArrayBuffer.
+    const stream = new Blob([bytes.slice()]).stream().pipeThrough(new globalThis.DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (err) {
     throw new DataError(`${name}: corrupt gzip data: ${oneLine((err as Error).message)}`, { cause: err });

@@ -161,6 +161,11 @@ export function buildModel(spec: unknown, options: BuildModelOptions = {}): Sequ
   return buildLayers((spec as { layers?: unknown }).layers, 'layers', generator);
 }
 
+/** A config written for a --model network (an object with "layers", or a layer's "type"), not for the default MLP. */
+export function isNetworkSpec(config: unknown): config is NetworkSpec {
+  return config !== null && typeof config === 'object' && ('layers' in config || 'type' in config);
+}
+
 /**
  * The network a model spec describes (buildModel), or, for the spec of one layer such as
  * `{ "type": "SequenceClassifier", "cell": "lstm", ... }`, that layer alone: its parameters then have

@@ -15,6 +15,12 @@ export interface Metrics {
   accuracy: number | null;
   /** confusion[label][prediction]: how many samples of each class were predicted as each class; empty when not a classification. */
   confusion: number[][];
+  /**
+   * Per sample, in dataset order: the predicted class (the largest output) and its softmax
+   * probability, for a look at the mistakes without a second pass; empty when not a classification.
+   */
+  predictions: Int32Array;
+  confidences: Float32Array;
 }
 
 /** Number of rows whose largest output is at the label (int32 indices, or the largest entry of one-hot rows). */
@@ -35,6 +41,9 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
   model.eval();
   let totalLoss = 0;
   let confusion: number[][] = [];
+  const predicted = new Int32Array(dataset.length);
+  const confidences = new Float32Array(dataset.length);
+  let seen = 0;
   noGrad(() => {
     const batches = new DataLoader(dataset, { batchSize })[Symbol.iterator]();
     const evaluateBatch = (): boolean => {
@@ -48,7 +57,13 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
       if (confusion.length === 0) confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
       const predictions = logits.argmax(1).dataSync();
       const truth = classIndices(y).dataSync();
-      for (let i = 0; i < truth.length; i++) confusion[truth[i]][predictions[i]]++;
+      const outputs = logits.dataSync();
+      for (let i = 0; i < truth.length; i++) {
+        confusion[truth[i]][predictions[i]]++;
+        predicted[seen + i] = predictions[i];
+        confidences[seen + i] = softmaxAt(outputs, i * classes, classes, predictions[i]);
+      }
+      seen += truth.length;
       return true;
     };
     // Each batch's temporaries are freed when it ends; the model's own tensors survive.
@@ -59,5 +74,21 @@ export function evaluate(model: Module, dataset: TensorDataset, loss: Objective,
   });
   model.train(wasTraining);
   const correct = confusion.reduce((sum, row, label) => sum + row[label], 0);
-  return { loss: totalLoss / dataset.length, accuracy: confusion.length === 0 ? null : correct / dataset.length, confusion };
+  const classifying = confusion.length > 0;
+  return {
+    loss: totalLoss / dataset.length,
+    accuracy: classifying ? correct / dataset.length : null,
+    confusion,
+    predictions: classifying ? predicted : new Int32Array(0),
+    confidences: classifying ? confidences : new Float32Array(0),
+  };
+}
+
+/** The softmax probability of class `at` of the `classes` outputs that start at `offset`. */
+function softmaxAt(outputs: ArrayLike<number>, offset: number, classes: number, at: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < classes; j++) max = Math.max(max, outputs[offset + j]);
+  let sum = 0;
+  for (let j = 0; j < classes; j++) sum += Math.exp(outputs[offset + j] - max);
+  return Math.exp(outputs[offset + at] - max) / sum;
 }

@@ -9,7 +9,7 @@ import type { LRScheduler } from '../optim/schedules.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { run } from '../tensor/dispatch.js';
-import { countCorrect, evaluate } from './evaluate.js';
+import { countCorrect, evaluate, type Metrics } from './evaluate.js';
 import { isClassification } from './labels.js';
 import { batchSurvivors } from './survivors.js';
 import type { Objective } from './objective.js';
@@ -37,6 +37,22 @@ export interface BatchProgress {
   accuracy: number | null;
   samples: number;
   seconds: number;
+  /** This batch alone: its mean loss, its samples and how many of them were classified right (null when not a classification). */
+  batchLoss: number;
+  batchSamples: number;
+  batchCorrect: number | null;
+  /** The learning rate of this batch's step. */
+  lr: number;
+  /** The global L2 norm of the gradients before any clipping. */
+  gradNorm: number;
+  /** Each parameter's squared gradient norm before any clipping, in model.namedParameters() order (they sum to gradNorm squared). */
+  gradSquares: readonly number[];
+}
+
+/** The evaluations behind an epoch's record, for a closer look (the confusion matrix, each sample's prediction). */
+export interface EpochEvaluation {
+  validation: Metrics | null;
+  test: Metrics | null;
 }
 
 export interface FitOptions {
@@ -59,8 +75,10 @@ export interface FitOptions {
   clipGradNorm?: number;
   /** Stepped once per epoch, before onEpoch (so a checkpoint saved there resumes with the next epoch's rate). */
   scheduler?: LRScheduler;
+  /** Called after every batch's step (the gradient norms cost one reduction per parameter, only when onBatch is given). */
   onBatch?: (progress: BatchProgress) => void;
-  onEpoch?: (record: EpochRecord) => void;
+  /** Called after every epoch with its record and the validation and test metrics behind it. */
+  onEpoch?: (record: EpochRecord, evaluation: EpochEvaluation) => void;
 }
 
 const FIT_OPTIONS = ['loss', 'optimizer', 'train', 'validation', 'test', 'epochs', 'batchSize', 'seed', 'generator', 'initialEpoch', 'signal', 'clipGradNorm', 'scheduler', 'onBatch', 'onEpoch'];
@@ -139,6 +157,11 @@ function* trainingSteps(model: Module, options: FitOptions): Iterator<void, Epoc
     let classifying = true;
     let samples = 0;
     let batch = 0;
+    let lastLoss = 0;
+    let batchSamples = 0;
+    let batchCorrect: number | null = null;
+    let batchLr = lr;
+    let gradSquares: number[] = [];
     const batches = loader[Symbol.iterator]();
     const trainBatch = (): boolean => {
       const next = batches.next();
@@ -154,18 +177,37 @@ function* trainingSteps(model: Module, options: FitOptions): Iterator<void, Epoc
       }
       batchLoss.backward();
       checkFinite(named, (p) => p.grad, 'the gradient of', where);
+      if (onBatch !== undefined) gradSquares = squaredNorms(named);
       if (maxNorm !== undefined) clipGradNorm(model.parameters(), maxNorm);
+      batchLr = optimizer.paramGroups[0].lr;
       optimizer.step();
       checkFinite(named, (p) => p, 'after the update, parameter', where);
-      totalLoss += value * y.shape[0];
-      if (isClassification(logits, y)) correct += countCorrect(logits, y);
+      lastLoss = value;
+      batchSamples = y.shape[0];
+      batchCorrect = isClassification(logits, y) ? countCorrect(logits, y) : null;
+      totalLoss += value * batchSamples;
+      if (batchCorrect !== null) correct += batchCorrect;
       else classifying = false;
-      samples += y.shape[0];
+      samples += batchSamples;
       batch++;
       return true;
     };
     while (batchScope.run(trainBatch)) {
-      onBatch?.({ epoch, batch, batches: loader.length, loss: totalLoss / samples, accuracy: classifying ? correct / samples : null, samples, seconds: (performance.now() - start) / 1000 });
+      onBatch?.({
+        epoch,
+        batch,
+        batches: loader.length,
+        loss: totalLoss / samples,
+        accuracy: classifying ? correct / samples : null,
+        samples,
+        seconds: (performance.now() - start) / 1000,
+        batchLoss: lastLoss,
+        batchSamples,
+        batchCorrect,
+        lr: batchLr,
+        gradNorm: Math.sqrt(gradSquares.reduce((sum, s) => sum + s, 0)),
+        gradSquares,
+      });
       if (aborted() && batch < loader.length) return history;
       yield;
     }
@@ -191,9 +233,14 @@ function* trainingSteps(model: Module, options: FitOptions): Iterator<void, Epoc
     };
     history.push(record);
     scheduler?.step();
-    onEpoch?.(record);
+    onEpoch?.(record, { validation: val, test: tst });
   }
   return history;
+}
+
+/** Each parameter's squared gradient norm (0 for one without a gradient). */
+function squaredNorms(named: readonly [string, Tensor][]): number[] {
+  return named.map(([, p]) => (p.grad === null ? 0 : p.grad.square().sum().item()));
 }
 
 /** A TrainingDivergedError naming the first parameter whose tensor (its gradient, or itself) holds a NaN or an infinity. */

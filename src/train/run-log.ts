@@ -38,6 +38,8 @@ export interface RunRecord {
   layers: LoggedLayer[];
   train_samples: number;
   batches_per_epoch: number;
+  /** Batch records carry per-layer norms every this many batches (and on an epoch's last batch). */
+  stats_every: number;
   epochs: number;
   /** The first epoch this log covers minus one (0, or the epoch a resumed run starts after). */
   initial_epoch: number;
@@ -64,17 +66,23 @@ export interface BatchLogRecord {
   samples_per_s: number;
   /** Global L2 norm of all gradients before any clipping. */
   grad_norm: number;
-  /** Per layer of the run record, in its order, on every `stats_every`-th batch and the last of each epoch; absent otherwise. */
+  /** Per layer of the run record, in its order, on every `stats_every`-th batch of an epoch and its last; absent otherwise. */
   layers?: LayerNorms[];
 }
 
-/** Statistics of one layer at the end of an epoch, measured on a fixed probe batch. */
-export interface LayerEpochStats extends LayerNorms {
+/**
+ * Statistics of one layer at the end of an epoch, measured on a fixed probe batch. The activation
+ * statistics and the gradient norm are null for a module with parameters of its own and children
+ * too (a custom one), whose output nb.layerStats does not measure.
+ */
+export interface LayerEpochStats {
   name: string;
   type: string;
+  weight_norm: number;
+  grad_norm: number | null;
   /** Mean and standard deviation of the layer's output on the probe batch. */
-  act_mean: number;
-  act_std: number;
+  act_mean: number | null;
+  act_std: number | null;
   /** The fraction of dead ReLU units, or saturated sigmoid/tanh outputs, of the activation that follows the layer; null where none follows. */
   dead_fraction: number | null;
   saturated_fraction: number | null;

@@ -36,7 +36,7 @@ const TRAIN_FLAGS = [
   '--momentum', '--dampening', '--nesterov', '--weight-decay', '--beta1', '--beta2', '--eps', '--schedule', '--step-size',
   '--gamma', '--warmup', '--clip-norm', '--epochs', '--train-samples', '--batch-size', '--val-split', '--seed', '--json', '--save',
 ];
-const EVAL_FLAGS = ['--load', '--dataset', '--data-dir', '--no-download', '--loss', '--json'];
+const EVAL_FLAGS = ['--load', '--dataset', '--data-dir', '--no-download', '--loss', '--json', '--sample'];
 const ACTIVATIONS = ['sigmoid', 'relu', 'leaky-relu', 'tanh'];
 const INITS = ['constant', 'uniform', 'normal', 'xavier-uniform', 'xavier-normal', 'kaiming-uniform', 'kaiming-normal', 'pytorch'];
 const LOSSES = ['mse', 'bce', 'cross-entropy'];

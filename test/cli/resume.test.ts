@@ -85,7 +85,7 @@ describe('train --resume', () => {
   });
 
   it('refuses flags that would change the run, an --epochs that adds nothing, and files without a training state', async () => {
-    expectUsageError(await cli(['train', '--data-dir', tiny, '--resume', straightFile, '--lr', '0.5', '--epochs', '6']), /--lr cannot be combined with --resume: the run continues with the flags stored in .*straight\.safetensors; only --epochs, --save, --checkpoint, --json, --data-dir, --no-download may be given/);
+    expectUsageError(await cli(['train', '--data-dir', tiny, '--resume', straightFile, '--lr', '0.5', '--epochs', '6']), /--lr cannot be combined with --resume: the run continues with the flags stored in .*straight\.safetensors; only --epochs, --save, --checkpoint, --json, --data-dir, --no-download, --log, --dashboard, --port, --host may be given/);
     expectUsageError(await cli(['train', '--data-dir', tiny, '--resume', straightFile]), /--resume .*straight\.safetensors: the run it holds is complete \(--epochs 4\); pass --epochs N, the new total, with N > 4/);
     expectUsageError(await cli(['train', '--data-dir', tiny, '--resume', straightFile, '--epochs', '3']), /--epochs 3 is not more than the 4 epochs it holds/);
     const weightsOnly = join(tmp, 'weights-only.safetensors');

@@ -175,7 +175,7 @@ export interface FunctionSpec {
 }
 
 /** A module that imports its memory as env.memory (shared when `shared`) and exports `functions`. */
-export function assemble(functions: readonly FunctionSpec[], memory: { minimumPages: number; maximumPages?: number; shared?: boolean }): Uint8Array {
+export function assemble(functions: readonly FunctionSpec[], memory: { minimumPages: number; maximumPages?: number; shared?: boolean }): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, content: number[]) => out.push(id, ...withSize(content));
 

@@ -51,6 +51,6 @@ function block(name: string, accumulate: boolean): FunctionSpec {
 }
 
 /** The module (its own, unshared memory): copy2d and add2d. */
-export function copyModule(): Uint8Array {
+export function copyModule(): Uint8Array<ArrayBuffer> {
   return assemble([block('copy2d', false), block('add2d', true)], { minimumPages: 1 });
 }

@@ -62,7 +62,7 @@ export function multiplyColumns({ gemm, gatherPanels }: ThreadKernels, product: 
  * share of the column panels. `fused` uses relaxed-SIMD multiply-add. The module also exports the
  * packing functions of pack-kernel.ts and the epilogues of epilogue-kernel.ts.
  */
-export function gemmModule(fused: boolean, shared: boolean): Uint8Array {
+export function gemmModule(fused: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
   const code = new Code(7);
   const [a, b, c, rowPanels, colPanels, k, ldc] = [0, 1, 2, 3, 4, 5, 6];
   const p0 = code.local('i32');

@@ -15,7 +15,7 @@ export type MaxPoolKernel = (
   rowBytes: number, colBytes: number, taps: number, tapIndices: number, tapCount: number, rowIndex: number, colIndex: number, laneSteps: number,
 ) => void;
 
-export function poolModule(): Uint8Array {
+export function poolModule(): Uint8Array<ArrayBuffer> {
   const code = new Code(15);
   const [src, values, indices, planes, outH, outW, planeBytes, rowBytes, colBytes, taps, tapIndices, tapCount, rowIndex, colIndex, laneSteps] =
     Array.from({ length: 15 }, (_, i) => i);

@@ -28,12 +28,11 @@ export const DIRECT_VIEW_TRANSPOSED_ROWS = 8;
 export const directViewName = (rows: number) => `directView${rows}`;
 export const directViewTransposedName = (rows: number) => `directViewT${rows}`;
 
-/** `loop` over blocks of four columns of every run: body(base, column, x) with the run's view address, its first column's byte offset, and x in bytes. */
-function forEachBlock(code: Code, runs: number, runCount: number, runLength: number, view: number, body: (base: number, runColumn: number, x: number) => void): void {
+/** `loop` over the runs: perRun(base, runColumn, runBytes) with the run's view address, its first column's byte offset and its length in bytes. */
+function forEachRun(code: Code, runs: number, runCount: number, runLength: number, view: number, perRun: (base: number, runColumn: number, runBytes: number) => void): void {
   const run = code.local('i32');
   const base = code.local('i32');
   const runColumn = code.local('i32');
-  const x = code.local('i32');
   const runBytes = code.local('i32');
   code.get(runLength).i32(2).i32Shl().set(runBytes);
   code.i32(0).set(run);
@@ -41,15 +40,32 @@ function forEachBlock(code: Code, runs: number, runCount: number, runLength: num
   code.block().loop(); // over runs
   code.get(run).get(runCount).i32GeU().brIf(1);
   code.get(view).get(runs).get(run).i32(2).i32Shl().i32Add().i32Load().i32Add().set(base);
-  code.i32(0).set(x);
-  code.block().loop(); // over blocks of four columns
-  code.get(x).get(runBytes).i32GeU().brIf(1);
-  body(base, runColumn, x);
-  code.get(x).i32(16).i32Add().set(x);
-  code.br(0).end().end();
+  perRun(base, runColumn, runBytes);
   code.get(runColumn).get(runBytes).i32Add().set(runColumn);
   code.get(run).i32(1).i32Add().set(run);
   code.br(0).end().end();
+}
+
+/**
+ * `loop` over blocks of `vectors` x 4 columns of a run, from x on while a whole block fits (`vectors`
+ * 2), or while x is inside the run (`vectors` 1: the last block may pass its end); the loop, not body, advances x.
+ */
+function blocksOfRun(code: Code, x: number, runBytes: number, vectors: 1 | 2, body: () => void): void {
+  code.block().loop();
+  if (vectors === 2) code.get(x).i32(32).i32Add().get(runBytes).i32GtU().brIf(1);
+  else code.get(x).get(runBytes).i32GeU().brIf(1);
+  body();
+  code.get(x).i32(vectors * 16).i32Add().set(x);
+  code.br(0).end().end();
+}
+
+/** `loop` over blocks of four columns of every run: body(base, column, x) with the run's view address, its first column's byte offset, and x in bytes. */
+function forEachBlock(code: Code, runs: number, runCount: number, runLength: number, view: number, body: (base: number, runColumn: number, x: number) => void): void {
+  const x = code.local('i32');
+  forEachRun(code, runs, runCount, runLength, view, (base, runColumn, runBytes) => {
+    code.i32(0).set(x);
+    blocksOfRun(code, x, runBytes, 1, () => body(base, runColumn, x));
+  });
 }
 
 /** Pushes the mask of a block: all lanes, or tailMask's for the block that passes the run's end. */
@@ -63,10 +79,6 @@ function blockMask(code: Code, x: number, runLength: number, tailMask: number): 
 function directView(rows: number): FunctionSpec {
   const code = new Code(9);
   const [aT, view, taps, runs, runCount, runLength, k, c, ldc] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const run = code.local('i32');
-  const base = code.local('i32');
-  const runColumn = code.local('i32');
-  const runBytes = code.local('i32');
   const x = code.local('i32');
   const ap = code.local('i32');
   const tp = code.local('i32');
@@ -76,8 +88,8 @@ function directView(rows: number): FunctionSpec {
   const acc = Array.from({ length: rows * 2 }, () => code.local('v128'));
   const v = [code.local('v128'), code.local('v128')];
   const w = code.local('v128');
-  /** One block of `vectors` x 4 columns at x: C[r, block] = sum_p aT[p][r] V[p, block]. */
-  const block = (vectors: number) => {
+  /** One block of `vectors` x 4 columns at x of the run at `base`: C[r, block] = sum_p aT[p][r] V[p, block]. */
+  const block = (vectors: 1 | 2, base: number, runColumn: number) => {
     for (let i = 0; i < rows * vectors; i++) code.v128Zero().set(acc[i]);
     code.get(aT).set(ap);
     code.get(taps).set(tp);
@@ -97,27 +109,13 @@ function directView(rows: number): FunctionSpec {
       for (let h = 0; h < vectors; h++) code.get(address).get(acc[r * vectors + h]).v128Store(h * 16);
       code.get(address).get(ldc).i32Add().set(address);
     }
-    code.get(x).i32(vectors * 16).i32Add().set(x);
   };
   code.get(taps).get(k).i32(2).i32Shl().i32Add().set(tapsEnd);
-  code.get(runLength).i32(2).i32Shl().set(runBytes);
-  code.i32(0).set(run);
-  code.i32(0).set(runColumn);
-  code.block().loop(); // over runs
-  code.get(run).get(runCount).i32GeU().brIf(1);
-  code.get(view).get(runs).get(run).i32(2).i32Shl().i32Add().i32Load().i32Add().set(base);
-  code.i32(0).set(x);
-  code.block().loop(); // eight columns at a time
-  code.get(x).i32(32).i32Add().get(runBytes).i32GtU().brIf(1);
-  block(2);
-  code.br(0).end().end();
-  code.block().loop(); // then four (the last block may pass the run's end)
-  code.get(x).get(runBytes).i32GeU().brIf(1);
-  block(1);
-  code.br(0).end().end();
-  code.get(runColumn).get(runBytes).i32Add().set(runColumn);
-  code.get(run).i32(1).i32Add().set(run);
-  code.br(0).end().end();
+  forEachRun(code, runs, runCount, runLength, view, (base, runColumn, runBytes) => {
+    code.i32(0).set(x);
+    blocksOfRun(code, x, runBytes, 2, () => block(2, base, runColumn)); // eight columns at a time
+    blocksOfRun(code, x, runBytes, 1, () => block(1, base, runColumn)); // then four (the last may pass the run's end)
+  });
   return { name: directViewName(rows), params: new Array<'i32'>(9).fill('i32'), results: [], code };
 }
 

@@ -222,14 +222,8 @@ export class WasmGemm {
 
   /** multiplyView through directView (see DIRECT_MAX_ROWS): blocks of runs, each with the epilogue applied and copied out. */
   private multiplyViewDirect(a: Float32Array, aOffset: number, b: Float32Array, view: Omit<ViewMatmulKernel, 'op'>, runs: ColumnRuns, out: Float32Array, epilogue?: Epilogue): void {
-    const { m, outOffset, viewOffset, taps, outSamples } = view;
-    const tapBytes = byteOffsetsOf(taps);
-    const k = tapBytes.length;
-    const { length } = runs;
-    const runCount = runs.runs.length;
-    const n = runCount * length;
-    const runsPerBlock = Math.max(1, Math.floor(DIRECT_BLOCK_FLOATS / (m * length)));
-    const ldc = align4(Math.min(runsPerBlock, runCount) * length) + 4;
+    const { m, outOffset, viewOffset, outSamples } = view;
+    const { tapBytes, k, length, runCount, n, runsPerBlock, rowFloats: ldc } = directBlocks(view, runs);
     const biasBase = align4(m * k);
     const cBase = biasBase + align4(m);
     const { mem, tapTable, runTable, free } = this.placeView(b, viewOffset, spanOf(tapBytes, runs), tapBytes, runs, cBase + m * ldc);
@@ -254,14 +248,8 @@ export class WasmGemm {
 
   /** multiplyView with transposeView through directViewT: out[i, p] = the sum of the four lanes of its partial sums. */
   private multiplyViewTransposedDirect(a: Float32Array, aOffset: number, b: Float32Array, view: Omit<ViewMatmulKernel, 'op'>, runs: ColumnRuns, out: Float32Array): void {
-    const { m, outOffset, viewOffset, taps } = view;
-    const tapBytes = byteOffsetsOf(taps);
-    const k = tapBytes.length;
-    const { length } = runs;
-    const runCount = runs.runs.length;
-    const n = runCount * length;
-    const runsPerBlock = Math.max(1, Math.floor(DIRECT_BLOCK_FLOATS / (m * length)));
-    const ldg = align4(Math.min(runsPerBlock, runCount) * length) + 4;
+    const { m, outOffset, viewOffset } = view;
+    const { tapBytes, k, length, runCount, n, runsPerBlock, rowFloats: ldg } = directBlocks(view, runs);
     const gBase = m * k * 4;
     const { mem, tapTable, runTable, tailMask, free } = this.placeView(b, viewOffset, spanOf(tapBytes, runs), tapBytes, runs, gBase + m * ldg);
     mem.fill(0, free, free + gBase);
@@ -443,6 +431,18 @@ function columnRuns({ shape, strides }: ViewAxes): ColumnRuns | null {
   const length = shape[last];
   if (length % 4 !== 0 && length < 6) return null;
   return { runs: byteOffsetsOf({ shape: shape.slice(0, last), strides: strides.slice(0, last) }), length };
+}
+
+/**
+ * How the direct kernels walk a view product: its taps, its runs of columns, how many runs make one
+ * block (DIRECT_BLOCK_FLOATS for all m rows) and the floats a row of a block takes in memory (with
+ * the room the last vector of a run reads or writes past it).
+ */
+function directBlocks({ m, taps }: Omit<ViewMatmulKernel, 'op'>, { runs, length }: ColumnRuns) {
+  const tapBytes = byteOffsetsOf(taps);
+  const runCount = runs.length;
+  const runsPerBlock = Math.max(1, Math.floor(DIRECT_BLOCK_FLOATS / (m * length)));
+  return { tapBytes, k: tapBytes.length, length, runCount, n: runCount * length, runsPerBlock, rowFloats: align4(Math.min(runsPerBlock, runCount) * length) + 4 };
 }
 
 /** How many floats of b a view with these taps and runs covers, from its offset. */

@@ -1,14 +1,10 @@
+import { resolve } from 'node:path';
 import { getBackend } from '../backend/registry.js';
-import { constants, existsSync } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { basename, dirname, join, parse, resolve } from 'node:path';
 import { DataError } from '../data/idx.js';
 import { loadMnistLike } from '../data/mnist.js';
 import type { DatasetName } from '../data/sources.js';
 import { trainValidationSplit } from '../data/split.js';
 import { type LoadedCheckpoint, loadCheckpoint, saveModel } from '../io/checkpoint.js';
-import { encodeModel } from '../io/model-bytes.js';
-import { readRunLog, RunLogWriter } from '../io/run-log-file.js';
 import type { TrainingState } from '../io/training-state.js';
 import type { LossName } from '../nn/losses.js';
 import type { MlpConfig } from '../nn/mlp.js';
@@ -17,9 +13,7 @@ import type { Module } from '../nn/module.js';
 import { defaultGenerator, Generator, manualSeed } from '../tensor/random.js';
 import { type EpochRecord, fitAsync, TrainingDivergedError } from '../train/fit.js';
 import { objective } from '../train/objective.js';
-import type { RunLogRecord } from '../train/run-log.js';
-import { RunRecorder, type RunRecorderOptions } from '../train/run-recorder.js';
-import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+import { checkWritable } from './check-writable.js';
 import { downloadProgress } from './download-progress.js';
 import { UsageError } from './errors.js';
 import { buildSelectedNetwork, type NetworkFlags, selectNetwork } from './network-flags.js';
@@ -27,8 +21,8 @@ import { epochProgressBar } from './progress.js';
 import { buildOptimizer, buildScheduler, checkOptimizerFlags, defaultLearningRate, type OptimizerFlags } from './optimizer-flags.js';
 import { formatPercent, layerTable, metricsTable } from './report.js';
 import { SEQUENCE_SGD_LR } from './sequence-models.js';
-import { textPlot } from './text-plot.js';
-import { movingAverage } from '../doctor/curve.js';
+import { checkHistoryFile, historyFile, openHistory, serveUntilInterrupted } from './train-history.js';
+import { trainingPlots } from './training-plots.js';
 
 export interface TrainFlags extends OptimizerFlags, NetworkFlags {
   dataset: DatasetName;
@@ -66,8 +60,6 @@ interface StoredRun {
 }
 
 /** The dashboard's name for the run that this command trains. */
-const DASHBOARD_RUN_ID = 'train';
-const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 
 interface Resumed {
   file: string;
@@ -280,102 +272,6 @@ export async function trainCommand(commandLine: TrainFlags, givenOnCommandLine: 
 }
 
 /** Where the run's history goes: the --log file and the --dashboard. */
-interface RunHistory {
-  /** Null when it goes nowhere. */
-  recorder: RunRecorder | null;
-  dashboard: DashboardServer | null;
-  /** The end record, the file closed, the dashboard told that the run is over. */
-  end(status: 'completed' | 'interrupted' | 'diverged', message?: string): void;
-  /** After a failure: the file closed, the dashboard stopped. */
-  abandon(): Promise<void>;
-}
-
-/**
- * Starts the dashboard (before the log is touched, so that a port in use stops the run with its log
- * as it was), opens the log, and emits the run record to both. The dashboard of a resumed run shows
- * the epochs before it too, from the log it appends to.
- */
-async function openHistory(
-  flags: TrainFlags,
-  logPath: string | undefined,
-  append: boolean,
-  model: Module,
-  modelConfig: unknown,
-  say: (line: string) => void,
-  run: Omit<RunRecorderOptions, 'emit'>,
-): Promise<RunHistory> {
-  const records: RunLogRecord[] = flags.dashboard && append && logPath !== undefined && existsSync(logPath) ? readRunLog(logPath).records : [];
-  const dashboard = flags.dashboard ? await startDashboardServer({ host: flags.host ?? DEFAULT_DASHBOARD_HOST, port: flags.port, dataDir: flags.dataDir }) : null;
-  let writer: RunLogWriter | null = null;
-  try {
-    if (logPath !== undefined) writer = new RunLogWriter(logPath, { append });
-  } catch (error) {
-    await dashboard?.close();
-    throw error;
-  }
-  if (writer !== null && writer.droppedBytes > 0) say(`log: ${logPath} ended in a line cut short (the run was stopped while writing it); removed that line before appending`);
-  let live = true;
-  const emit = (record: RunLogRecord) => {
-    writer?.write(record);
-    if (dashboard === null) return;
-    records.push(record);
-    dashboard.publish(DASHBOARD_RUN_ID, record);
-  };
-  const recorder = writer === null && dashboard === null ? null : new RunRecorder(model, { ...run, emit });
-  if (dashboard !== null) {
-    dashboard.addRun({
-      id: DASHBOARD_RUN_ID,
-      name: logPath === undefined ? `${flags.dataset} ${flags.model ?? 'mlp'}` : basename(logPath, '.jsonl'),
-      get live() {
-        return live;
-      },
-      records: () => records,
-      model: () => encodeModel(model, { config: modelConfig }),
-    });
-    say(`dashboard: ${dashboard.url}`);
-  }
-  recorder?.start();
-  return {
-    recorder,
-    dashboard,
-    end(status, message) {
-      recorder?.end(status, message ?? null);
-      writer?.close();
-      live = false;
-    },
-    async abandon() {
-      writer?.close();
-      await dashboard?.close();
-    },
-  };
-}
-
-/**
- * The loss and accuracy curves of the run drawn in text: the batches' values as a trailing mean over
- * a tenth of an epoch (a batch's own is too noisy to read at this size), and the validation split's
- * per epoch.
- */
-function trainingPlots(epochs: readonly EpochRecord[], batchLosses: readonly number[], batchAccuracies: readonly number[], color: boolean): string {
-  const options = (title: string) => ({ title, color, x: { label: 'epoch', from: epochs[0].epoch, to: epochs[epochs.length - 1].epoch } });
-  const window = Math.max(1, Math.round(batchLosses.length / epochs.length / 10));
-  const curves = (batches: readonly number[], validation: (number | null)[]) => [
-    { name: `train (mean of ${window} batch${window === 1 ? '' : 'es'})`, values: movingAverage(batches, window) },
-    ...(validation.every((v) => v !== null) ? [{ name: 'validation', values: validation as number[] }] : []),
-  ];
-  const loss = textPlot(curves(batchLosses, epochs.map((r) => r.val_loss)), options('loss'));
-  if (batchAccuracies.length === 0) return loss;
-  const percent = (value: number | null) => (value === null ? null : 100 * value);
-  const accuracy = textPlot(curves(batchAccuracies.map((v) => 100 * v), epochs.map((r) => percent(r.val_acc))), options('accuracy (%)'));
-  return `${loss}\n${accuracy}`;
-}
-
-/** After training, the dashboard stays up until Ctrl-C. */
-async function serveUntilInterrupted(dashboard: DashboardServer, say: (line: string) => void): Promise<void> {
-  say(`dashboard: training has ended; still serving ${dashboard.url} (Ctrl-C to stop)`);
-  await new Promise<void>((resolveStop) => process.once('SIGINT', () => resolveStop()));
-  await dashboard.close();
-}
-
 function epochLine(r: EpochRecord, epochs: number): string {
   const parts = [`epoch ${r.epoch}/${epochs}`, `train loss ${r.train_loss.toFixed(4)} acc ${formatPercent(r.train_acc)}`];
   if (r.val_loss !== null && r.val_acc !== null) parts.push(`val loss ${r.val_loss.toFixed(4)} acc ${formatPercent(r.val_acc)}`);
@@ -386,48 +282,6 @@ function epochLine(r: EpochRecord, epochs: number): string {
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
-}
-
-/**
- * The history file: --log, else beside --save (model.safetensors: model.jsonl), else beside
- * --checkpoint (for --resume FILE, which checkpoints into FILE, beside FILE); none without any.
- */
-function historyFile(flags: TrainFlags): string | undefined {
-  if (flags.log !== undefined) return flags.log;
-  const beside = flags.save ?? flags.checkpoint;
-  if (beside === undefined) return undefined;
-  const { dir, name, ext } = parse(beside);
-  return ext === '.jsonl' ? `${beside}.jsonl` : join(dir, `${name}.jsonl`);
-}
-
-async function checkHistoryFile(path: string, flags: TrainFlags): Promise<void> {
-  await checkWritable(path, '--log');
-  for (const [flag, other] of [['--save', flags.save], ['--checkpoint', flags.checkpoint]] as const) {
-    if (other !== undefined && resolve(other) === resolve(path)) throw new UsageError(`--log and ${flag} name the same file, ${path}; the history needs a file of its own`);
-  }
-}
-
-/** Fails before training, not after, when the file of `flag` could not be written there. */
-async function checkWritable(path: string, flag: string): Promise<void> {
-  if (path.trim() === '') throw new UsageError(`${flag} needs a file name`);
-  const target = resolve(path);
-  const existing = await stat(target).catch(() => null);
-  if (existing !== null && !existing.isFile()) {
-    throw new UsageError(`${flag} ${path}: exists and is not a regular file (${existing.isDirectory() ? 'a directory' : 'a device, socket or pipe'}); choose a file name`);
-  }
-  const directory = dirname(target);
-  const parent = await stat(directory).catch((error: NodeJS.ErrnoException) => error);
-  if (parent instanceof Error) {
-    const problem = parent.code === 'ENOENT' ? `the directory ${directory} does not exist; create it first` : `cannot write there (${parent.code ?? parent.message})`;
-    throw new UsageError(`${flag} ${path}: ${problem}`);
-  }
-  if (!parent.isDirectory()) throw new UsageError(`${flag} ${path}: cannot write there (${directory} is not a directory)`);
-  try {
-    await access(directory, constants.W_OK);
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    throw new UsageError(`${flag} ${path}: cannot write there (${code ?? message})`);
-  }
 }
 
 /** The flags and the checkpoint of `--resume FILE`: the run's stored flags, with the few the command line may change. */

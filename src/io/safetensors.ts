@@ -8,7 +8,8 @@
  * The header maps each tensor name to
  *   {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}
  * where the offsets are relative to the first byte after the header, plus an
- * optional "__metadata__": {string: string} entry.
+ * optional "__metadata__": {string: string} entry. Files may also hold I64 (PyTorch's default
+ * integer type, as in BatchNorm's num_batches_tracked), which is read as I32 when every value fits.
  *
  * Byte order: tensor data is copied between the file and typed arrays as raw
  * bytes, which assumes a little-endian host (every platform Node supports in
@@ -45,6 +46,42 @@ const DTYPES: Record<SafetensorsDType, { bytes: number; ctor: TypedArrayCtor }> 
   F32: { bytes: 4, ctor: Float32Array },
   F64: { bytes: 8, ctor: Float64Array },
   I32: { bytes: 4, ctor: Int32Array },
+};
+
+/** How each dtype a file may hold is read: nabla's own as they are; PyTorch's int64 as int32, when every value fits. */
+interface StoredDType {
+  bytes: number;
+  dtype: SafetensorsDType;
+  read(raw: Uint8Array, fail: (problem: string) => never): RawTensor['data'];
+}
+
+const copied = (dtype: SafetensorsDType): StoredDType => ({
+  bytes: DTYPES[dtype].bytes,
+  dtype,
+  read: (raw) => {
+    const data = new DTYPES[dtype].ctor(raw.length / DTYPES[dtype].bytes);
+    new Uint8Array(data.buffer).set(raw);
+    return data;
+  },
+});
+
+const INT32_RANGE = [-(2n ** 31n), 2n ** 31n - 1n] as const;
+
+const STORED_DTYPES: Readonly<Record<string, StoredDType>> = {
+  F32: copied('F32'),
+  F64: copied('F64'),
+  I32: copied('I32'),
+  I64: {
+    bytes: 8,
+    dtype: 'I32',
+    read: (raw, fail) => {
+      const wide = new BigInt64Array(raw.length / 8);
+      new Uint8Array(wide.buffer).set(raw);
+      const bad = wide.find((v) => v < INT32_RANGE[0] || v > INT32_RANGE[1]);
+      if (bad !== undefined) fail(`I64 value ${bad} does not fit in int32, nabla's integer dtype`);
+      return Int32Array.from(wide, Number);
+    },
+  },
 };
 
 const METADATA_KEY = '__metadata__';
@@ -168,7 +205,7 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
   const entries = Object.entries(header as Record<string, unknown>);
 
   let metadata: Record<string, string> = {};
-  const layout: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
+  const layout: { name: string; stored: StoredDType; shape: number[]; begin: number; end: number }[] = [];
 
   for (const [key, info] of entries) {
     if (key === METADATA_KEY) {
@@ -182,8 +219,8 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
 
     if (!isPlainObject(info)) fail(`tensor ${q(key)}: header entry is not an object`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
-    if (!isDType(dtype)) {
-      fail(`unsupported dtype ${q(String(dtype))} for tensor ${q(key)} (supported: F32, F64, I32)`);
+    if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(STORED_DTYPES, dtype)) {
+      fail(`unsupported dtype ${q(String(dtype))} for tensor ${q(key)} (supported: F32, F64, I32, and I64 read as I32)`);
     }
     if (!isShape(shape)) fail(`tensor ${q(key)}: shape is not an array of non-negative integers`);
     if (
@@ -195,18 +232,18 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
     }
     const [begin, end] = offsets as [number, number];
     const s = shape as number[];
-    const d = dtype as SafetensorsDType;
-    const expected = numel(s) * DTYPES[d].bytes;
+    const stored = STORED_DTYPES[dtype as string];
+    const expected = numel(s) * stored.bytes;
     if (end < begin || end - begin !== expected) {
       fail(
         `tensor ${q(key)}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, ` +
-          `but ${d} [${s.join(', ')}] needs ${expected}`,
+          `but ${dtype as string} [${s.join(', ')}] needs ${expected}`,
       );
     }
     if (end > dataLength) {
       fail(`tensor ${q(key)}: data_offsets [${begin}, ${end}] lie outside the ${dataLength}-byte data buffer`);
     }
-    layout.push({ name: key, dtype: d, shape: s, begin, end });
+    layout.push({ name: key, stored, shape: s, begin, end });
   }
 
   // No two tensors may share bytes (empty tensors occupy none).
@@ -224,11 +261,9 @@ export function decodeSafetensors(bytes: Uint8Array, name = '<buffer>'): Safeten
 
   // Copy into fresh typed arrays: views straight into `bytes` could be misaligned.
   const tensors = Object.fromEntries(
-    layout.map(({ name: tensorName, dtype, shape, begin, end }): [string, RawTensor] => {
-      const { bytes: size, ctor } = DTYPES[dtype];
-      const data = new ctor((end - begin) / size);
-      new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
-      return [tensorName, { dtype, shape: [...shape], data }];
+    layout.map(({ name: tensorName, stored, shape, begin, end }): [string, RawTensor] => {
+      const data = stored.read(bytes.subarray(dataStart + begin, dataStart + end), (problem) => fail(`tensor ${q(tensorName)}: ${problem}`));
+      return [tensorName, { dtype: stored.dtype, shape: [...shape], data }];
     }),
   );
   return { tensors, metadata };

@@ -166,6 +166,13 @@ describe('decode validation', () => {
     expectDecodeError(one('{"shape":[2],"data_offsets":[0,8]}'), /unsupported dtype "undefined" for tensor "t"/);
   });
 
+  it('reads I64, PyTorch\'s default integer type, as I32, and names a value that does not fit', () => {
+    const i64 = (...values: bigint[]) => new Uint8Array(new BigInt64Array(values).buffer);
+    const { tensors } = decodeSafetensors(one('{"dtype":"I64","shape":[3],"data_offsets":[0,24]}', i64(3n, -(2n ** 31n), 2n ** 31n - 1n)));
+    expect(tensors.t).toEqual({ dtype: 'I32', shape: [3], data: new Int32Array([3, -(2 ** 31), 2 ** 31 - 1]) });
+    expectDecodeError(one('{"dtype":"I64","shape":[2],"data_offsets":[0,16]}', i64(0n, 2n ** 31n)), /tensor "t": I64 value 2147483648 does not fit in int32/);
+  });
+
   it('rejects a bad shape', () => {
     for (const shape of ['[-1]', '[1.5]', '"2"', '[2, "x"]', 'null']) {
       expectDecodeError(one(`{"dtype":"F32","shape":${shape},"data_offsets":[0,8]}`), /tensor "t": shape/);

@@ -9,3 +9,7 @@ export { loadMnist, loadFashionMnist, loadMnistLike, readSplit, type MnistLike }
 export { saveSafetensors, loadSafetensors } from './io/safetensors-file.js';
 export { saveModel, loadCheckpoint, type LoadedCheckpoint } from './io/checkpoint.js';
 export { RunLogWriter, readRunLog, parseRunLog, RunLogError, type RunLog } from './io/run-log-file.js';
+// ONNX export and import (onnx-proto; not in the portable core, which imports no packages).
+export { exportOnnx, OnnxExportError, ONNX_CONFIG_KEY, type ExportOnnxOptions } from './onnx/export.js';
+export { importOnnx, OnnxModule, InitializerScope, OnnxImportError, ONNX_IMPORT_OPS, type ImportOnnxOptions } from './onnx/import/index.js';
+export { exportRecurrentOnnx, type ExportRecurrentOnnxOptions, type StandaloneRecurrentLayer } from './onnx/layers/recurrent-export.js';

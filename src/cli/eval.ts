@@ -108,8 +108,8 @@ function printSample(result: SampleResult, context: { checkpoint: string; datase
   result.probabilities.forEach((p, k) => process.stdout.write(`  ${name(k).padEnd(width)}  ${formatPercent(p).padStart(7)}${k === result.predicted ? '  <' : ''}\n`));
 }
 
-/** The model a checkpoint describes, or a one-line error naming the file and what is wrong with it. */
-function rebuild(config: MlpConfig | NetworkSpec, stateDict: Record<string, Tensor>, file: string): Module {
+/** The model a checkpoint describes, with its weights, or a one-line error naming the file and what is wrong with it (also for nabla export). */
+export function rebuild(config: MlpConfig | NetworkSpec, stateDict: Record<string, Tensor>, file: string): Module {
   const model = isNetworkSpec(config) ? rebuildSpec(config, file) : rebuildMlp(config, file);
   // Buffers may be integers (BatchNorm's num_batches_tracked); parameters may not.
   const parameters = new Set([...model.namedParameters('', false)].map(([name]) => name));

@@ -103,6 +103,16 @@ dataOptions(
   .option('--json', 'print one JSON object on stdout, nothing else', false)
   .action((flags: EvalFlags) => evalCommand(flags));
 
+// Imported when run, so that the other commands do not load the ONNX protobuf messages.
+program
+  .command('export')
+  .description('Write saved weights and their model as another format: ONNX, for ONNX Runtime and the tools that read it.')
+  .requiredOption('--load <file>', 'safetensors file written by `nabla train --save`')
+  .addOption(new Option('--format <format>', 'file format').choices(['onnx']).default('onnx'))
+  .requiredOption('-o, --output <file>', 'the file to write (model.onnx)')
+  .addOption(new Option('--input-shape <shape>', "shape of one input sample, comma-separated (default: the MLP's input size, 1,28,28 for a --model network)").argParser(shape))
+  .action(async (flags: import('./export.js').ExportFlags) => (await import('./export.js')).exportCommand(flags));
+
 recurrentOptions(
   program
     .command('summary')

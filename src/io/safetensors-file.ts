@@ -14,7 +14,14 @@ export function saveSafetensors(path: string, tensors: Record<string, RawTensor>
 
 /** Writes `bytes` to a temp file beside `path` (creating missing directories), flushes it and renames it over `path`. */
 export function writeFileAtomically(path: string, bytes: Uint8Array): void {
-  const existing = statSync(path, { throwIfNoEntry: false });
+  let existing;
+  try {
+    existing = statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    // ENOTDIR: a part of the path is a file; EACCES: a directory on the way cannot be searched.
+    const { code, message } = err as NodeJS.ErrnoException;
+    throw new SafetensorsError(`${path}: cannot write file (${code ?? message})`);
+  }
   if (existing !== undefined && !existing.isFile()) {
     throw new SafetensorsError(`${path}: exists and is not a regular file; refusing to replace it`);
   }

@@ -168,6 +168,20 @@ function divisors(spatial: readonly number[], outSize: readonly number[], { kern
 export const adaptiveAvgPool1d = (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor => adaptiveAvgPool('adaptiveAvgPool1d', 1, input, outputSize);
 export const adaptiveAvgPool2d = (input: Tensor, outputSize: number | readonly (number | null)[]): Tensor => adaptiveAvgPool('adaptiveAvgPool2d', 2, input, outputSize);
 
+/**
+ * PyTorch's adaptive windows along an axis of n elements, as an [out, n] averaging matrix (row-major):
+ * window o covers floor(o n / out) .. ceil((o + 1) n / out). The ONNX export multiplies by it too.
+ */
+export function adaptiveAveragingWeights(n: number, out: number): Float64Array {
+  const weights = new Float64Array(out * n);
+  for (let o = 0; o < out; o++) {
+    const start = Math.floor((o * n) / out);
+    const end = Math.ceil(((o + 1) * n) / out);
+    for (let j = start; j < end; j++) weights[o * n + j] = 1 / (end - start);
+  }
+  return weights;
+}
+
 /** Separable: one averaging matrix per axis, A[o, i] = 1 / |window o| for i in window o, applied by matrix products. */
 function adaptiveAvgPool(op: string, d: number, x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
   const { batched } = batchedInput(op, x.shape, d);
@@ -182,13 +196,7 @@ function adaptiveAvgPool(op: string, d: number, x: Tensor, outputSize: number | 
     const n = spatial[i];
     const out = sizes[i] ?? n;
     if (n === 0) throw new ShapeError(`${op}: input of shape ${formatShape(x.shape)} is empty along ${axisNames(d)[i]}`);
-    const weights = new Float64Array(out * n);
-    for (let o = 0; o < out; o++) {
-      const start = Math.floor((o * n) / out);
-      const end = Math.ceil(((o + 1) * n) / out);
-      for (let j = start; j < end; j++) weights[o * n + j] = 1 / (end - start);
-    }
-    const averaging = Tensor.fromValues(weights, [out, n], y.dtype, y.backend);
+    const averaging = Tensor.fromValues(adaptiveAveragingWeights(n, out), [out, n], y.dtype, y.backend);
     // Bring axis i last, average it, and put it back.
     const axis = 2 + i;
     const moved = axis === y.ndim - 1 ? y : transpose(y, axis, -1);

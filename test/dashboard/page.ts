@@ -22,10 +22,11 @@ export async function waitForPoints(page: Page, chartId: string, count: number, 
 
 /** The confusion table's counts (rows = true class, without the totals) and the grand total it shows. */
 export async function confusionTable(page: Page): Promise<{ cells: number[][]; total: number }> {
-  const rows = await page.locator('#confusion tbody tr').allInnerTexts();
-  const cells = rows.map((row) => row.split('\t').slice(1, -1).map(Number));
-  const total = Number(await page.locator('#confusion td[data-total]').getAttribute('data-total'));
-  return { cells, total };
+  // One read of the cells' data attributes: the table is redrawn at every epoch, and innerText depends on layout.
+  return page.locator('#confusion table').evaluate((table) => ({
+    cells: [...table.querySelectorAll('tbody tr')].map((row) => [...row.querySelectorAll('td[data-count]')].map((td) => Number(td.getAttribute('data-count')))),
+    total: Number(table.querySelector('td[data-total]')?.getAttribute('data-total')),
+  }));
 }
 
 /** The page's errors but the 404s of asking a run without weights for its model (what the digit panel does until there are some). */
